@@ -1,0 +1,18 @@
+"""nnlib: a small, readable numpy neural-network library, written for the nnlib course.
+
+    from nnlib import Sequential, Dense, SGD
+    model = Sequential([Dense(10, activation="softmax", input_shape=(784,))])
+    model.compile(SGD(0.1), "categorical_crossentropy", metrics=["accuracy"])
+"""
+
+from .callbacks import Callback, EarlyStopping, History, LambdaCallback, ModelCheckpoint
+from .layers import Activation, Dense, Flatten, affine_backward, affine_forward
+from .model import Sequential
+from .optimizers import SGD, Adam, RMSprop
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Sequential", "Dense", "Activation", "Flatten", "affine_forward", "affine_backward",
+    "SGD", "RMSprop", "Adam", "Callback", "History", "EarlyStopping", "ModelCheckpoint", "LambdaCallback",
+]

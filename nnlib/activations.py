@@ -1,0 +1,156 @@
+"""Activation functions and their derivatives, elementwise on arrays of any shape.
+
+Each derivative is taken with respect to the *input* x: `d_sigmoid(x) = sigmoid(x) (1 - sigmoid(x))`.
+All are numerically stable: finite results and no overflow warning at x = +-1000.
+"""
+
+import numpy as np
+
+
+def identity(x):
+    """f(x) = x."""
+    return np.asarray(x)
+
+
+def d_identity(x):
+    """f'(x) = 1."""
+    return np.ones_like(np.asarray(x))
+
+
+def binary_step(x):
+    """f(x) = 1 if x >= 0 else 0."""
+    x = np.asarray(x)
+    return (x >= 0).astype(_float_dtype(x))
+
+
+def d_binary_step(x):
+    """f'(x) = 0 everywhere (undefined at 0; 0 is used)."""
+    x = np.asarray(x)
+    return np.zeros(x.shape, dtype=_float_dtype(x))
+
+
+def sigmoid(x):
+    """Logistic function f(x) = 1 / (1 + e^-x).
+
+    Written as e^x / (1 + e^x) for x < 0, so that e^-x never overflows.
+    """
+    x = np.asarray(x)
+    e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(_float_dtype(x), copy=False)
+
+
+def d_sigmoid(x):
+    """f'(x) = f(x) (1 - f(x)), at most 0.25 (at x = 0)."""
+    s = sigmoid(x)
+    return s * (1.0 - s)
+
+
+def tanh(x):
+    """f(x) = tanh(x) = (e^x - e^-x) / (e^x + e^-x)."""
+    return np.tanh(x)
+
+
+def d_tanh(x):
+    """f'(x) = 1 - tanh(x)^2."""
+    t = np.tanh(x)
+    return 1.0 - t * t
+
+
+def arctan(x):
+    """f(x) = arctan(x), in (-pi/2, pi/2)."""
+    return np.arctan(x)
+
+
+def d_arctan(x):
+    """f'(x) = 1 / (1 + x^2)."""
+    x = np.asarray(x)
+    return 1.0 / (1.0 + x * x)
+
+
+def relu(x):
+    """f(x) = max(0, x)."""
+    return np.maximum(x, 0)
+
+
+def d_relu(x):
+    """f'(x) = 1 if x > 0 else 0 (0 is used at x = 0)."""
+    x = np.asarray(x)
+    return (x > 0).astype(_float_dtype(x))
+
+
+def leaky_relu(x, alpha=0.01):
+    """f(x) = x if x > 0 else alpha x (PReLU when alpha is learned; here it is fixed)."""
+    x = np.asarray(x)
+    return np.where(x > 0, x, alpha * x).astype(_float_dtype(x), copy=False)
+
+
+def d_leaky_relu(x, alpha=0.01):
+    """f'(x) = 1 if x > 0 else alpha."""
+    x = np.asarray(x)
+    return np.where(x > 0, 1.0, alpha).astype(_float_dtype(x), copy=False)
+
+
+prelu = leaky_relu
+d_prelu = d_leaky_relu
+
+
+def elu(x, alpha=1.0):
+    """f(x) = x if x > 0 else alpha (e^x - 1)."""
+    x = np.asarray(x)
+    neg = alpha * np.expm1(np.minimum(x, 0))  # e^x only where it cannot overflow
+    return np.where(x > 0, x, neg).astype(_float_dtype(x), copy=False)
+
+
+def d_elu(x, alpha=1.0):
+    """f'(x) = 1 if x > 0 else alpha e^x."""
+    x = np.asarray(x)
+    return np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0))).astype(_float_dtype(x), copy=False)
+
+
+def softplus(x):
+    """f(x) = ln(1 + e^x), computed as max(x, 0) + ln(1 + e^-|x|) so that softplus(1000) == 1000."""
+    x = np.asarray(x)
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def d_softplus(x):
+    """f'(x) = sigmoid(x)."""
+    return sigmoid(x)
+
+
+def softmax(x, axis=-1):
+    """softmax(x)_i = e^(x_i - max x) / sum_j e^(x_j - max x) along `axis` (rows sum to 1).
+
+    Subtracting the maximum changes nothing mathematically and keeps e^. from overflowing.
+    """
+    x = np.asarray(x)
+    z = x - np.max(x, axis=axis, keepdims=True)
+    e = np.exp(z)
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _float_dtype(x):
+    return x.dtype if x.dtype.kind == "f" else np.float64
+
+
+_REGISTRY = {
+    "identity": (identity, d_identity),
+    "linear": (identity, d_identity),
+    "binary_step": (binary_step, d_binary_step),
+    "sigmoid": (sigmoid, d_sigmoid),
+    "tanh": (tanh, d_tanh),
+    "arctan": (arctan, d_arctan),
+    "relu": (relu, d_relu),
+    "leaky_relu": (leaky_relu, d_leaky_relu),
+    "prelu": (prelu, d_prelu),
+    "elu": (elu, d_elu),
+    "softplus": (softplus, d_softplus),
+}
+NAMES = tuple(_REGISTRY) + ("softmax",)
+
+
+def get(name):
+    """Return `(f, df)` for an activation name such as "relu" (softmax has no elementwise derivative)."""
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown activation {name!r}; expected one of {sorted(_REGISTRY)} (or 'softmax' in Dense)")
+    return _REGISTRY[name]

@@ -1,0 +1,86 @@
+"""Weight initialisers. Each is `init(shape, rng, dtype) -> array` for a kernel of shape (n_in, n_out).
+
+Glorot (Xavier) keeps the variance of activations and gradients roughly equal across layers for tanh/sigmoid:
+Var(W) = 2 / (n_in + n_out). He uses Var(W) = 2 / n_in, which compensates for ReLU zeroing half its inputs.
+"""
+
+import numpy as np
+
+
+def _fans(shape):
+    n_in, n_out = (shape[0], shape[-1]) if len(shape) >= 2 else (shape[0], shape[0])
+    return n_in, n_out
+
+
+def glorot_uniform(shape, rng, dtype=np.float32):
+    """U[-a, a] with a = sqrt(6 / (n_in + n_out))."""
+    n_in, n_out = _fans(shape)
+    a = np.sqrt(6.0 / (n_in + n_out))
+    return rng.uniform(-a, a, size=shape).astype(dtype)
+
+
+def glorot_normal(shape, rng, dtype=np.float32):
+    """N(0, 2 / (n_in + n_out))."""
+    n_in, n_out = _fans(shape)
+    return (rng.standard_normal(shape) * np.sqrt(2.0 / (n_in + n_out))).astype(dtype)
+
+
+def he_uniform(shape, rng, dtype=np.float32):
+    """U[-a, a] with a = sqrt(6 / n_in)."""
+    n_in, _ = _fans(shape)
+    a = np.sqrt(6.0 / n_in)
+    return rng.uniform(-a, a, size=shape).astype(dtype)
+
+
+def he_normal(shape, rng, dtype=np.float32):
+    """N(0, 2 / n_in)."""
+    n_in, _ = _fans(shape)
+    return (rng.standard_normal(shape) * np.sqrt(2.0 / n_in)).astype(dtype)
+
+
+def zeros(shape, rng=None, dtype=np.float32):
+    """All zeros (the default for biases)."""
+    return np.zeros(shape, dtype=dtype)
+
+
+def uniform(a):
+    """Return an initialiser drawing from U[-a, a] (deck 004 uses a = 0.1)."""
+    if not a > 0:
+        raise ValueError(f"uniform(a): expected a > 0, got {a!r}")
+
+    def init(shape, rng, dtype=np.float32):
+        return rng.uniform(-a, a, size=shape).astype(dtype)
+
+    init.__name__ = f"uniform({a})"
+    return init
+
+
+def normal(std):
+    """Return an initialiser drawing from N(0, std^2) ("naive" init with std = 1)."""
+    if not std > 0:
+        raise ValueError(f"normal(std): expected std > 0, got {std!r}")
+
+    def init(shape, rng, dtype=np.float32):
+        return (rng.standard_normal(shape) * std).astype(dtype)
+
+    init.__name__ = f"normal({std})"
+    return init
+
+
+_REGISTRY = {
+    "glorot_uniform": glorot_uniform,
+    "glorot_normal": glorot_normal,
+    "he_uniform": he_uniform,
+    "he_normal": he_normal,
+    "he": he_normal,
+    "zeros": zeros,
+}
+
+
+def get(init):
+    """Return an initialiser from a name ("glorot_uniform", "he", ...) or pass a callable through."""
+    if callable(init):
+        return init
+    if init not in _REGISTRY:
+        raise ValueError(f"unknown initializer {init!r}; expected one of {sorted(_REGISTRY)} or a callable")
+    return _REGISTRY[init]

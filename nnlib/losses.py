@@ -1,0 +1,132 @@
+"""Losses. Each is `loss(y_true, y_pred) -> (value, grad)`.
+
+`value` is a Python float, the loss averaged over the batch (and, for the elementwise losses, over the
+outputs, as Keras does); `grad` = d value / d y_pred has y_pred's shape. Probabilities are clipped to
+[EPSILON, 1 - EPSILON] so that a probability of exactly 0 or 1 gives a finite value and gradient.
+"""
+
+import numpy as np
+
+from ._checks import as_float_array, check_same_shape
+
+EPSILON = 1e-7  # Keras' backend epsilon
+
+
+def _pair(y_true, y_pred):
+    y_pred = as_float_array(y_pred, "y_pred")
+    y_true = as_float_array(y_true, "y_true").astype(y_pred.dtype, copy=False)
+    check_same_shape(y_true, y_pred)
+    return y_true, y_pred
+
+
+def mean_squared_error(y_true, y_pred):
+    """L = mean((y_pred - y_true)^2);  dL/dy_pred = 2 (y_pred - y_true) / size."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    diff = y_pred - y_true
+    return float(np.mean(diff * diff)), 2.0 * diff / diff.size
+
+
+def mean_absolute_error(y_true, y_pred):
+    """L = mean(|y_pred - y_true|);  dL/dy_pred = sign(y_pred - y_true) / size."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    diff = y_pred - y_true
+    return float(np.mean(np.abs(diff))), np.sign(diff) / diff.size
+
+
+def binary_crossentropy(y_true, y_pred):
+    """L = -mean(y log p + (1 - y) log(1 - p)) for probabilities p = y_pred in [0, 1].
+
+    dL/dp = (p - y) / (p (1 - p)) / size, with p clipped to [EPSILON, 1 - EPSILON].
+    """
+    y_true, y_pred = _pair(y_true, y_pred)
+    p = np.clip(y_pred.astype(np.float64), EPSILON, 1.0 - EPSILON)
+    value = -np.mean(y_true * np.log(p) + (1.0 - y_true) * np.log1p(-p))
+    grad = (p - y_true) / (p * (1.0 - p)) / p.size
+    return float(value), grad.astype(y_pred.dtype)
+
+
+def categorical_crossentropy(y_true, y_pred):
+    """L = -(1/N) sum_n sum_k y_nk log p_nk for one-hot (or soft) targets y and probabilities p (N, K).
+
+    dL/dp = -y / p / N, with p clipped to [EPSILON, 1].
+    """
+    y_true, y_pred = _pair(y_true, y_pred)
+    _check_2d(y_pred)
+    n = y_pred.shape[0]
+    p = np.clip(y_pred, EPSILON, 1.0)
+    value = -np.sum(y_true * np.log(p)) / n
+    return float(value), -y_true / p / n
+
+
+def sparse_categorical_crossentropy(y_true, y_pred):
+    """Categorical cross-entropy with integer labels y_true (N,) instead of one-hot targets."""
+    y_pred = as_float_array(y_pred, "y_pred")
+    _check_2d(y_pred)
+    return categorical_crossentropy(_one_hot(y_true, y_pred.shape), y_pred)
+
+
+def softmax_crossentropy_with_logits(y_true, logits):
+    """Fused softmax + categorical cross-entropy on logits z (N, K).
+
+    L = (1/N) sum_n [logsumexp(z_n) - sum_k y_nk z_nk];  dL/dz = (softmax(z) - y) / N.
+    y_true may be one-hot (N, K) or integer labels (N,). Stable for logits of any size.
+    """
+    logits = as_float_array(logits, "logits")
+    _check_2d(logits)
+    y = np.asarray(y_true)
+    y = _one_hot(y, logits.shape) if y.ndim == 1 else as_float_array(y, "y_true").astype(logits.dtype, copy=False)
+    check_same_shape(y, logits, "y_true", "logits")
+    n = logits.shape[0]
+    z = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    s = e.sum(axis=1, keepdims=True)
+    value = np.sum(y * (np.log(s) - z)) / n
+    return float(value), (e / s - y) / n
+
+
+def hinge(y_true, y_pred):
+    """L = mean(max(0, 1 - y t)) with targets t in {-1, +1} (0/1 targets are mapped to -1/+1, as in Keras).
+
+    dL/dy = -t [1 - y t > 0] / size.
+    """
+    y_true, y_pred = _pair(y_true, y_pred)
+    t = np.where(y_true == 0, -1.0, y_true).astype(y_pred.dtype)
+    margin = 1.0 - t * y_pred
+    return float(np.mean(np.maximum(margin, 0))), -t * (margin > 0) / y_pred.size
+
+
+def _check_2d(p):
+    if p.ndim != 2:
+        raise ValueError(f"expected predictions of shape (N, classes), got shape {p.shape}")
+
+
+def _one_hot(labels, shape):
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.dtype.kind not in "iu" or labels.shape[0] != shape[0]:
+        raise ValueError(f"expected integer labels of shape ({shape[0]},), got shape {labels.shape} dtype {labels.dtype}")
+    if labels.size and (labels.min() < 0 or labels.max() >= shape[1]):
+        raise ValueError(f"labels must lie in [0, {shape[1] - 1}], got range [{labels.min()}, {labels.max()}]")
+    y = np.zeros(shape)
+    y[np.arange(shape[0]), labels] = 1.0
+    return y
+
+
+_REGISTRY = {
+    "mean_squared_error": mean_squared_error,
+    "mse": mean_squared_error,
+    "mean_absolute_error": mean_absolute_error,
+    "mae": mean_absolute_error,
+    "binary_crossentropy": binary_crossentropy,
+    "categorical_crossentropy": categorical_crossentropy,
+    "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
+    "hinge": hinge,
+}
+
+
+def get(loss):
+    """Return a loss function from its name ("mse", "categorical_crossentropy", ...) or pass a callable through."""
+    if callable(loss):
+        return loss
+    if loss not in _REGISTRY:
+        raise ValueError(f"unknown loss {loss!r}; expected one of {sorted(_REGISTRY)} or a callable")
+    return _REGISTRY[loss]

@@ -1,0 +1,100 @@
+"""Checks for assignment tests: each raises AssertionError with a message a student can act on.
+
+    check_close("f(0.5)", f(0.5), 0.856531, rtol=1e-6)
+    -> AssertionError: f(0.5): expected 0.856531, got 1.356531 (|difference| 0.5 > tolerance 8.6e-07)
+"""
+
+import numpy as np
+
+_MAX_SHOWN = 5
+
+
+def _describe(value):
+    if isinstance(value, np.ndarray):
+        return f"array of shape {value.shape}, dtype {value.dtype}"
+    return type(value).__name__
+
+
+def _fmt(a):
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return f"{a.item():.10g}" if a.dtype.kind in "fc" else repr(a.item())
+    with np.printoptions(precision=6, threshold=12, edgeitems=3):
+        return np.array2string(a, separator=", ")
+
+
+def check_not_none(name, got):
+    if got is None:
+        raise AssertionError(f"{name}: got None; did the function forget to `return` its result?")
+
+
+def check_shape(name, got, shape):
+    """Assert np.shape(got) == shape."""
+    check_not_none(name, got)
+    shape = tuple(shape)
+    if np.shape(got) != shape:
+        raise AssertionError(f"{name}: expected shape {shape}, got shape {np.shape(got)} ({_describe(got)})")
+
+
+def check_dtype(name, got, kind):
+    """Assert the dtype: kind is "float", "int", "bool" or a numpy dtype (e.g. np.float32)."""
+    check_not_none(name, got)
+    dtype = np.asarray(got).dtype
+    kinds = {"float": "f", "int": "iu", "bool": "b"}
+    if kind in kinds:
+        ok, wanted = dtype.kind in kinds[kind], f"a {kind} dtype"
+    else:
+        ok, wanted = dtype == np.dtype(kind), f"dtype {np.dtype(kind)}"
+    if not ok:
+        raise AssertionError(f"{name}: expected {wanted}, got dtype {dtype}")
+
+
+def check_finite(name, got):
+    """Assert every value is finite (no NaN or infinity)."""
+    check_not_none(name, got)
+    a = np.asarray(got)
+    if a.dtype.kind not in "biufc":
+        raise AssertionError(f"{name}: expected numbers, got {_describe(got)}")
+    bad = ~np.isfinite(a)
+    if np.any(bad):
+        where = tuple(int(i) for i in np.argwhere(bad)[0]) if a.ndim else ()
+        raise AssertionError(f"{name}: expected finite values, got {int(bad.sum())} NaN/inf value(s)"
+                             + (f", first at index {where}" if a.ndim else f" ({_fmt(a)})")
+                             + "; is the computation numerically stable for large inputs?")
+
+
+def check_close(name, got, expected, rtol=1e-7, atol=0.0):
+    """Assert got is close to expected: |got - expected| <= atol + rtol |expected| everywhere, same shape."""
+    check_not_none(name, got)
+    expected = np.asarray(expected, dtype=np.float64)
+    try:
+        a = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise AssertionError(f"{name}: expected numbers, got {_describe(got)}: {got!r}") from None
+    if a.shape != expected.shape:
+        raise AssertionError(f"{name}: expected shape {expected.shape}, got shape {a.shape} ({_describe(got)})")
+    check_finite(name, a) if np.all(np.isfinite(expected)) else None
+    tol = atol + rtol * np.abs(expected)
+    diff = np.abs(a - expected)
+    bad = ~(diff <= tol)
+    if not np.any(bad):
+        return
+    if a.ndim == 0:
+        raise AssertionError(f"{name}: expected {_fmt(expected)}, got {_fmt(a)} "
+                             f"(|difference| {diff.item():.3g} > tolerance {tol.item():.3g})")
+    idx = [tuple(int(j) for j in i) for i in np.argwhere(bad)[:_MAX_SHOWN]]
+    shown = "; ".join(f"at {i}: expected {expected[i]:.10g}, got {a[i]:.10g}" for i in idx)
+    raise AssertionError(f"{name}: {int(bad.sum())} of {a.size} values differ (largest |difference| "
+                         f"{diff.max():.3g}); {shown}")
+
+
+def check_raises(exc_type, fn, *args, **kwargs):
+    """Assert fn(*args, **kwargs) raises exc_type; returns the exception for further checks."""
+    call = f"{getattr(fn, '__name__', 'function')}(...)"
+    try:
+        fn(*args, **kwargs)
+    except exc_type as e:
+        return e
+    except Exception as e:  # noqa: BLE001  (report the wrong type to the student)
+        raise AssertionError(f"{call}: expected {exc_type.__name__}, got {type(e).__name__}: {e}") from None
+    raise AssertionError(f"{call}: expected it to raise {exc_type.__name__}, but it returned normally")
