@@ -53,18 +53,23 @@ class SGD(Optimizer):
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
 
     def _new_state(self, var):
-        return {"v": np.zeros_like(var)} if self.momentum else {}
+        if not self.momentum:
+            return {"step": np.empty_like(var)}
+        return {"v": np.zeros_like(var), "step": np.empty_like(var)}
 
     def _update(self, var, grad, state):
+        # In place, through one scratch buffer: no temporaries on the big kernels.
         lr, mu = self.learning_rate, self.momentum
+        step = np.multiply(grad, lr, out=state["step"])  # lr g
         if not mu:
-            var -= lr * grad
+            var -= step
             return
         v = state["v"]
         v *= mu
-        v -= lr * grad
+        v -= step  # v = mu v - lr g
         if self.nesterov:
-            var += mu * v - lr * grad
+            var -= step
+            var += np.multiply(v, mu, out=step)  # w = w + mu v - lr g
         else:
             var += v
 

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from nnlib.gradcheck import numerical_gradient, rel_error
-from nnlib.testing import check_close, check_dtype, check_finite, check_raises, check_shape
+from nnlib.testing import (check_close, check_dtype, check_finite, check_raises, check_shape, check_stable,
+                            show_warnings_on_stdout)
 
 
 def test_numerical_gradient_and_restores_x():
@@ -57,3 +58,29 @@ def test_other_checks():
         check_raises(RuntimeError, lambda: 1)
     with pytest.raises(AssertionError, match="expected RuntimeError, got ValueError"):
         check_raises(RuntimeError, int, "x")
+
+
+def test_check_stable_names_the_warning():
+    def naive_sigmoid(x):
+        return 1 / (1 + np.exp(-x))
+
+    with pytest.raises(AssertionError, match="not numerically stable: it raised 'RuntimeWarning: overflow"):
+        check_stable("sigmoid", naive_sigmoid, np.array([-1000.0]))
+    out = check_stable("sigmoid", lambda x: 0.5 * (1 + np.tanh(x / 2)), np.array([-1000.0, 0.0]))
+    np.testing.assert_allclose(out, [0.0, 0.5])
+
+
+def test_warnings_go_to_stdout(capsys):
+    import warnings
+
+    saved = warnings.showwarning
+    try:
+        show_warnings_on_stdout()
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            show_warnings_on_stdout()
+            warnings.warn("old API", DeprecationWarning)
+        captured = capsys.readouterr()
+        assert captured.err == "" and "DeprecationWarning: old API" in captured.out
+    finally:
+        warnings.showwarning = saved

@@ -1,0 +1,287 @@
+"""Grading that survives real submissions: an adversarial class graded in one nbgrader batch.
+
+Each case is the reference solution of topic 01 (or its blank release) broken the way students break
+notebooks. All of them go through `python -m coursetools preflight` and then one
+`nbgrader autograde --CourseDirectory.submitted_directory=preflight` run, as docs/instructors.md says.
+Every case states the auto-graded cells it must lose and what the pre-flight must report.
+"""
+
+import copy
+import hashlib
+import html as html_lib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from coursetools.feedback import hidden_lines
+from coursetools.preflight import format_reports, preflight_assignment
+from coursetools.scan import scan_source
+
+TOPIC = "01_gradient_descent"
+CELL_TIMEOUT = 10  # seconds; the course's own config allows 120, the infinite loop needs only to be cut
+pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
+
+
+def _find(nb, grade_id):
+    return next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def _replace_body(nb, grade_id, body):
+    cell = nb.cells[_find(nb, grade_id)]
+    header = cell.source.split("### BEGIN SOLUTION")[0].rstrip(" ")
+    cell.source = header + body
+    return nb
+
+
+def infinite_loop(nb):
+    return _replace_body(nb, "f", "    while True:\n        pass\n")
+
+
+def exception_in_answer(nb):
+    return _replace_body(nb, "df", "    raise ValueError('I gave up')\n")
+
+
+def million_lines(nb):
+    cell = nb.cells[_find(nb, "f")]
+    cell.source += "\n\nfor _i in range(10**6):\n    print(_i)\n"
+    return nb
+
+
+def delete_answer(nb):
+    del nb.cells[_find(nb, "df")]
+    return nb
+
+
+def delete_test(nb):
+    del nb.cells[_find(nb, "test_df")]
+    return nb
+
+
+def delete_written(nb):
+    del nb.cells[_find(nb, "why_diverge")]  # the cell before it in the release is read-only
+    return nb
+
+
+def edit_test(nb):
+    _replace_body(nb, "f", "    return x**2\n")  # wrong answer ...
+    nb.cells[_find(nb, "test_f")].source = "assert True  # ... and a test that no longer tests"
+    return nb
+
+
+def extra_cells(nb):
+    at = _find(nb, "df")
+    nb.cells.insert(at, nbformat.v4.new_markdown_cell("My notes: f is convex."))
+    nb.cells.insert(at, nbformat.v4.new_code_cell("import math\nhelper = math.sqrt(2)\nprint(helper)"))
+    nb.cells.append(nbformat.v4.new_code_cell("print('scratch work')"))
+    return nb
+
+
+def strip_metadata(nb):
+    for cell in nb.cells:
+        cell.metadata.pop("nbgrader", None)
+    return nb
+
+
+def reorder(nb):
+    i, j = _find(nb, "f"), _find(nb, "test_f")
+    nb.cells[i], nb.cells[j] = nb.cells[j], nb.cells[i]  # the test now runs before f exists
+    return nb
+
+
+def monkeypatch(nb):
+    _replace_body(nb, "f", "    return x**2\n")  # wrong ...
+    nb.cells[_find(nb, "f")].source += "\n\nnp.allclose = lambda *a, **k: True\nnp.isclose = lambda *a, **k: True\n"
+    return nb
+
+
+def unrelated_warning(nb):
+    cell = nb.cells[_find(nb, "f")]
+    cell.source = ("import warnings\n\n" + cell.source.replace(
+        "    ### BEGIN SOLUTION\n",
+        "    ### BEGIN SOLUTION\n    warnings.warn('this API is deprecated', DeprecationWarning)\n"))
+    return nb
+
+
+def as_student(solution, release):
+    """The release with every answer cell filled in from the reference solution: a perfect student."""
+    answers = {c.metadata.nbgrader["grade_id"]: c.source for c in solution.cells
+               if c.metadata.get("nbgrader", {}).get("solution")}
+    nb = copy.deepcopy(release)
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in answers:
+            cell.source = answers[gid]
+    return nb
+
+
+# name -> (notebook to start from, change, file name, auto-graded cells that must score 0, pre-flight words)
+CASES = {
+    "reference": ("solution", None, None, set(), []),
+    "blank": ("release", None, None, "all", []),
+    "infinite_loop": ("solution", infinite_loop, None, {"test_f"}, []),
+    "exception": ("solution", exception_in_answer, None, {"test_df"}, []),
+    "million_lines": ("solution", million_lines, None, set(), []),
+    "deleted_answer": ("solution", delete_answer, None, {"test_df"}, ["answer cell 'df' is missing"]),
+    "deleted_test": ("solution", delete_test, None, set(), ["test cell 'test_df' is missing"]),
+    "deleted_written_answer": ("solution", delete_written, None, set(), ["answer cell 'why_diverge' is missing"]),
+    "edited_test": ("solution", edit_test, None, {"test_f"}, []),
+    "extra_cells": ("solution", extra_cells, None, set(), []),
+    "renamed": ("solution", None, f"{TOPIC} (1).ipynb", set(), [f"graded '{TOPIC} (1).ipynb'"]),
+    "stripped_metadata": ("solution", strip_metadata, None, set(), ["restored the metadata"]),
+    "reordered": ("solution", reorder, None, set(), ["restored the release's order"]),
+    "monkeypatch": ("solution", monkeypatch, None, {"test_f"}, ["reassigns np.allclose"]),
+    "unrelated_warning": ("solution", unrelated_warning, None, set(), []),
+}
+
+
+def _sha(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def adversarial(tmp_path_factory, course_root):
+    if not (course_root / "solutions" / TOPIC / f"{TOPIC}.ipynb").is_file():
+        pytest.skip(f"topic {TOPIC} has no solution notebook yet")
+    root = tmp_path_factory.mktemp("adversarial")
+    shutil.copytree(course_root / "solutions" / TOPIC, root / "solutions" / TOPIC)
+    shutil.copytree(course_root / "assignments" / TOPIC, root / "assignments" / TOPIC)
+    config = (course_root / "nbgrader_config.py").read_text()
+    (root / "nbgrader_config.py").write_text(config + f"\nc.ExecutePreprocessor.timeout = {CELL_TIMEOUT}\n")
+    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+
+    def nbgrader(*args, timeout=900):
+        return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, env=env,
+                              capture_output=True, text=True, timeout=timeout)
+
+    # the gradebook needs the assignment; the committed release is kept as it is (--force not needed)
+    shutil.move(root / "assignments" / TOPIC, root / "committed_release")
+    generated = nbgrader("generate_assignment", TOPIC)
+    assert generated.returncode == 0, generated.stderr[-3000:]
+    solution = nbformat.read(root / "solutions" / TOPIC / f"{TOPIC}.ipynb", as_version=4)
+    release = nbformat.read(root / "assignments" / TOPIC / f"{TOPIC}.ipynb", as_version=4)
+    answered = as_student(solution, release)
+    hashes = {}
+    for name, (start, change, filename, _, _) in CASES.items():
+        nb = copy.deepcopy(answered if start == "solution" else release)
+        nb = change(nb) if change else nb
+        path = root / "submitted" / name / TOPIC / (filename or f"{TOPIC}.ipynb")
+        path.parent.mkdir(parents=True)
+        nbformat.write(nb, path)
+        (path.parent / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")
+        hashes[path] = _sha(path)
+
+    reports = {r.student: r for r in preflight_assignment(TOPIC, root)}
+    autograde = nbgrader("autograde", TOPIC, "--CourseDirectory.submitted_directory=preflight")
+    feedback = nbgrader("generate_feedback", TOPIC)
+    points = {c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader["points"]
+              for c in release.cells if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"}
+    scores = {}
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        for name in CASES:
+            try:
+                sub = gb.find_submission(TOPIC, name)
+            except Exception:  # noqa: BLE001  (a missing submission is reported by the tests)
+                continue
+            scores[name] = {g.name: g.auto_score for nb in sub.notebooks for g in nb.grades if g.name in points}
+    table = [f"{'case':<18} {'expected':>8} {'got':>6}  pre-flight"]
+    for name, (_, _, _, lost, _) in CASES.items():
+        lost = set(points) if lost == "all" else lost
+        expected = sum(p for g, p in points.items() if g not in lost)
+        got = sum(v or 0 for v in scores.get(name, {}).values()) if name in scores else None
+        table.append(f"{name:<18} {expected:>8} {got if got is not None else '-':>6}  {reports[name].status}")
+    print("\n".join(table))
+    print(format_reports(list(reports.values())))
+    return dict(root=root, hashes=hashes, reports=reports, autograde=autograde, feedback=feedback,
+                points=points, scores=scores, solution=solution, release=release)
+
+
+def test_the_batch_completes(adversarial):
+    out = adversarial["autograde"]
+    assert set(adversarial["scores"]) == set(CASES), out.stdout[-2000:] + out.stderr[-4000:]
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_case_scores_as_expected(adversarial, case):
+    lost = CASES[case][3]
+    lost = set(adversarial["points"]) if lost == "all" else lost
+    got = adversarial["scores"][case]
+    assert set(got) == set(adversarial["points"]), f"{case}: graded cells {sorted(got)}"
+    wrong = {g: (got[g], 0 if g in lost else p) for g, p in adversarial["points"].items()
+             if got[g] != (0 if g in lost else p)}
+    assert not wrong, f"{case}: cell -> (got, expected): {wrong}"
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if CASES[c][4]])
+def test_preflight_reports(adversarial, case):
+    report = adversarial["reports"][case]
+    said = " | ".join(report.repairs + report.flags + report.scan)
+    for words in CASES[case][4]:
+        assert words in said, f"{case}: expected {words!r} in the pre-flight report: {said}"
+
+
+def test_clean_submissions_are_not_flagged(adversarial):
+    for case in ("reference", "million_lines", "unrelated_warning", "exception"):
+        assert adversarial["reports"][case].status == "ok", adversarial["reports"][case]
+
+
+def test_originals_are_never_modified(adversarial):
+    for path, digest in adversarial["hashes"].items():
+        assert path.exists() and _sha(path) == digest, path
+
+
+def test_feedback_has_no_hidden_test_line(adversarial):
+    assert adversarial["feedback"].returncode == 0, adversarial["feedback"].stderr[-3000:]
+    # lines of the hidden blocks that the release does not also show (e.g. a recipe in the instructions)
+    release_text = "\n".join(c.source for c in adversarial["release"].cells)
+    secrets = [line for cell in adversarial["solution"].cells if cell.cell_type == "code"
+               for line in hidden_lines(cell.source) if len(line) > 12 and line not in release_text]
+    assert secrets, "the solution notebook should have hidden tests"
+    pages = sorted((adversarial["root"] / "feedback").glob(f"*/{TOPIC}/*.html"))
+    assert len(pages) >= len(CASES) - 1, pages  # every graded case gets a page
+    leaks = []
+    for page in pages:
+        html = page.read_text()
+        text = html_lib.unescape(html)
+        leaks += [(page.parent.parent.name, s) for s in secrets if s in text or s in html]
+    assert not leaks, f"hidden test lines in feedback: {leaks[:5]}"
+
+
+def test_feedback_still_says_why_a_test_failed(adversarial):
+    page = adversarial["root"] / "feedback" / "exception" / TOPIC / f"{TOPIC}.html"
+    assert "I gave up" in page.read_text()
+
+
+@pytest.mark.parametrize("source, kind", [
+    ("np.allclose = lambda *a, **k: True", "tamper"),
+    ("import nnlib.testing\nnnlib.testing.check_close = print", "tamper"),
+    ("check_close = lambda *a: None", "tamper"),
+    ("setattr(np, 'isclose', None)", "tamper"),
+    ("import builtins\nbuiltins.print = len", "tamper"),
+    ("open('/etc/passwd', 'w').write('x')", "file"),
+    ("open('../grades.csv', 'a')", "file"),
+    ("import shutil\nshutil.rmtree('autograded')", "file"),
+    ("import subprocess\nsubprocess.run(['ls'])", "process"),
+    ("import os\nos.system('ls')", "process"),
+    ("!rm -rf ~", "process"),
+    ("%%bash\necho hi", "process"),
+])
+def test_scan_flags(source, kind):
+    assert kind in {f.kind for f in scan_source(source)}, scan_source(source)
+
+
+@pytest.mark.parametrize("source", [
+    "x = np.exp(-x) + x**2",
+    "with open('notes.txt', 'w') as fh:\n    fh.write('ok')",
+    "import numpy as np\nresult = np.allclose(a, b)",
+    "def f(x):\n    return x",
+    "%matplotlib inline\nplt.plot([1, 2])",
+])
+def test_scan_leaves_ordinary_code_alone(source):
+    assert scan_source(source) == []
