@@ -182,7 +182,10 @@ def preflight_assignment(assignment, course_dir=".", submitted="submitted", out=
             reports.append(report)
             continue
         repaired = repair_notebook(nb, release, report)
-        report.scan = [f"cell {f.cell} line {f.line}: {f.kind}: {f.message}" for f in scan_notebook(repaired)]
+        asked = {name for c in release.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")
+                 for name in DEF_NAME.findall(c.source)}  # functions the assignment asks for
+        report.scan = [f"cell {f.cell} line {f.line}: {f.kind}: {f.message}"
+                       for f in scan_notebook(repaired, allowed=asked)]
         nbformat.write(repaired, dst / canonical)
         reports.append(report)
     out_dir = course / out / "_reports"

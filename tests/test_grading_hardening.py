@@ -285,3 +285,9 @@ def test_scan_flags(source, kind):
 ])
 def test_scan_leaves_ordinary_code_alone(source):
     assert scan_source(source) == []
+
+
+def test_scan_allows_what_the_assignment_asks_for():
+    source = "def check_close(a, b):\n    return abs(a - b) < 1e-9"
+    assert [f.kind for f in scan_source(source)] == ["tamper"]
+    assert scan_source(source, allowed={"check_close"}) == []

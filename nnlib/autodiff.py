@@ -1,0 +1,309 @@
+"""A tiny scalar reverse-mode autodiff engine, in the spirit of Karpathy's micrograd.
+
+Every `Value` holds a number `data`, the gradient `grad` of the final output with respect to it,
+and the nodes it was computed from. Calling `out.backward()` visits the graph in reverse
+topological order and applies the chain rule once per node:
+
+    child.grad += (d node / d child) * node.grad
+
+The `+=` is what makes a node that is used several times (x * x, or a hidden unit feeding two
+outputs) collect the sum of the gradients along every path.
+
+    >>> x, y, z = Value(-2.0, label="x"), Value(5.0, label="y"), Value(-4.0, label="z")
+    >>> f = (x + y) * z
+    >>> f.backward()
+    >>> x.grad, y.grad, z.grad
+    (-4.0, -4.0, 3.0)
+
+`draw_graph(root)` draws the computation graph with matplotlib: one box per value (label, data,
+grad) and one circle per operation.
+"""
+
+import math
+import numbers
+
+__all__ = ["Value", "draw_graph"]
+
+
+class Value:
+    """A scalar node of a computation graph.
+
+    Attributes: `data` (float), `grad` (float, d root / d self after `root.backward()`),
+    `label` (str, for printing and drawing), `_prev` (the input nodes), `_op` (the operation's
+    symbol, '' for a leaf).
+    """
+
+    def __init__(self, data, _children=(), _op="", label=""):
+        if isinstance(data, Value):
+            raise ValueError("Value(data): expected a real number, got a Value (use it directly)")
+        if isinstance(data, (str, bytes)):
+            raise ValueError(f"Value(data): expected a real number, got {type(data).__name__} {data!r}")
+        if not isinstance(data, numbers.Real):
+            # numpy scalars and 0-d arrays are accepted through float(); anything else is an error
+            try:
+                data = float(data)
+            except (TypeError, ValueError):
+                raise ValueError(f"Value(data): expected a real number, got {type(data).__name__}") from None
+        self.data = float(data)
+        self.grad = 0.0
+        self.label = label
+        self._prev = tuple(_children)
+        self._op = _op
+        self._backward = lambda: None  # pushes self.grad to the children; set by the operation
+
+    # ---- binary operations -------------------------------------------------------------
+    def __add__(self, other):
+        other = _as_value(other)
+        out = Value(self.data + other.data, (self, other), "+")
+
+        def _backward():  # d(a + b)/da = d(a + b)/db = 1
+            self.grad += out.grad
+            other.grad += out.grad
+
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other):
+        other = _as_value(other)
+        out = Value(self.data * other.data, (self, other), "*")
+
+        def _backward():  # d(ab)/da = b, d(ab)/db = a
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+
+        out._backward = _backward
+        return out
+
+    def __pow__(self, k):
+        """self ** k for a constant real exponent k (d/dx x^k = k x^(k-1))."""
+        if isinstance(k, Value) or not isinstance(k, numbers.Real):
+            raise ValueError(f"Value ** k: expected a constant int or float exponent, got {type(k).__name__}")
+        k = float(k)
+        if self.data < 0 and not k.is_integer():
+            raise ValueError(f"Value ** k: a negative base ({self.data}) needs an integer exponent, got {k}")
+        if self.data == 0 and k < 0:
+            raise ValueError(f"Value ** k: 0 cannot be raised to the negative power {k}")
+        out = Value(self.data**k, (self,), f"**{k:g}")
+
+        def _backward():
+            self.grad += k * self.data ** (k - 1) * out.grad
+
+        out._backward = _backward
+        return out
+
+    def __neg__(self):
+        out = Value(-self.data, (self,), "neg")
+
+        def _backward():  # d(-a)/da = -1
+            self.grad -= out.grad
+
+        out._backward = _backward
+        return out
+
+    def __sub__(self, other):
+        other = _as_value(other)
+        out = Value(self.data - other.data, (self, other), "-")
+
+        def _backward():  # d(a - b)/da = 1, d(a - b)/db = -1
+            self.grad += out.grad
+            other.grad -= out.grad
+
+        out._backward = _backward
+        return out
+
+    def __truediv__(self, other):
+        other = _as_value(other)
+        if other.data == 0:
+            raise ValueError("Value / other: division by zero (other.data == 0)")
+        out = Value(self.data / other.data, (self, other), "/")
+
+        def _backward():  # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
+            self.grad += out.grad / other.data
+            other.grad -= self.data / other.data**2 * out.grad
+
+        out._backward = _backward
+        return out
+
+    # numbers on the left: 2 + x, 2 - x, 2 * x, 2 / x
+    def __radd__(self, other):
+        return self + other
+
+    def __rsub__(self, other):
+        return _as_value(other) - self
+
+    def __rmul__(self, other):
+        return self * other
+
+    def __rtruediv__(self, other):
+        return _as_value(other) / self
+
+    # ---- unary functions ---------------------------------------------------------------
+    def exp(self):
+        """e^x; its derivative is e^x itself."""
+        out = Value(math.exp(self.data), (self,), "exp")
+
+        def _backward():
+            self.grad += out.data * out.grad
+
+        out._backward = _backward
+        return out
+
+    def log(self):
+        """Natural logarithm ln(x) for x > 0; d/dx ln x = 1/x."""
+        if self.data <= 0:
+            raise ValueError(f"Value.log(): expected a positive value, got {self.data}")
+        out = Value(math.log(self.data), (self,), "log")
+
+        def _backward():
+            self.grad += out.grad / self.data
+
+        out._backward = _backward
+        return out
+
+    def sigmoid(self):
+        """sigma(x) = 1 / (1 + e^-x); sigma'(x) = sigma(x) (1 - sigma(x)).
+
+        Computed as e^x / (1 + e^x) for x < 0, so that e^-x never overflows.
+        """
+        x = self.data
+        s = 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+        out = Value(s, (self,), "sigmoid")
+
+        def _backward():
+            self.grad += s * (1.0 - s) * out.grad
+
+        out._backward = _backward
+        return out
+
+    def tanh(self):
+        """tanh(x); tanh'(x) = 1 - tanh(x)^2."""
+        t = math.tanh(self.data)
+        out = Value(t, (self,), "tanh")
+
+        def _backward():
+            self.grad += (1.0 - t * t) * out.grad
+
+        out._backward = _backward
+        return out
+
+    def relu(self):
+        """max(0, x); its derivative is 1 for x > 0 and 0 otherwise (0 is used at x = 0)."""
+        out = Value(max(self.data, 0.0), (self,), "relu")
+
+        def _backward():
+            self.grad += (1.0 if self.data > 0 else 0.0) * out.grad
+
+        out._backward = _backward
+        return out
+
+    # ---- backpropagation ---------------------------------------------------------------
+    def topological_order(self):
+        """All nodes of the graph that ends at self, every node after the nodes it depends on."""
+        order, seen = [], set()
+
+        def visit(v):
+            if id(v) not in seen:
+                seen.add(id(v))
+                for child in v._prev:
+                    visit(child)
+                order.append(v)
+
+        visit(self)
+        return order
+
+    def backward(self):
+        """Fill `grad` of every node with d self / d node.
+
+        All gradients of the graph are reset to 0 first, so calling backward twice gives the same
+        result; then self.grad = 1 (d self / d self) and each node, from last to first, passes its
+        gradient on to its inputs.
+        """
+        order = self.topological_order()
+        for v in order:
+            v.grad = 0.0
+        self.grad = 1.0
+        for v in reversed(order):
+            v._backward()
+
+    def __repr__(self):
+        name = f"{self.label}: " if self.label else ""
+        return f"Value({name}data={self.data:.6g}, grad={self.grad:.6g})"
+
+
+def _as_value(x):
+    """Wrap a plain number in a (constant) Value; pass a Value through."""
+    return x if isinstance(x, Value) else Value(x)
+
+
+def draw_graph(root, ax=None, fmt=".4f"):
+    """Draw the computation graph ending at `root` with matplotlib and return the Axes.
+
+    Values are boxes showing `label`, `data` and `grad` (formatted with `fmt`); each operation is
+    a small circle between its inputs and its result. Inputs are on the left, `root` on the right.
+    """
+    if not isinstance(root, Value):
+        raise ValueError(f"draw_graph(root): expected a Value, got {type(root).__name__}")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+
+    order = root.topological_order()
+    # column: 0 for leaves, else 2 + the largest column of the inputs (the op circle sits in between)
+    col = {}
+    for v in order:
+        col[id(v)] = 0 if not v._prev else 2 + max(col[id(c)] for c in v._prev)
+    # row: leaves get consecutive rows in depth-first order, a result sits at the mean of its inputs
+    row, next_row, taken = {}, [0], set()
+
+    def place(v):
+        if id(v) in row:
+            return row[id(v)]
+        if not v._prev:
+            row[id(v)] = next_row[0]
+            next_row[0] += 1
+        else:
+            y = sum(place(c) for c in v._prev) / len(v._prev)
+            # boxes in one column must not overlap (e.g. a*b and a+b sit at the same mean)
+            while any(c == col[id(v)] and abs(y - yy) < 0.75 for c, yy in taken):
+                y += 0.75
+            row[id(v)] = y
+        taken.add((col[id(v)], row[id(v)]))
+        return row[id(v)]
+
+    place(root)
+
+    if ax is None:
+        n_cols = max(col.values()) + 1
+        n_rows = max(row.values()) - min(row.values()) + 1
+        _, ax = plt.subplots(figsize=(1.6 + 1.5 * n_cols, 0.6 + 1.1 * n_rows))
+    dx, dy = 1.5, 1.1  # spacing in data units
+    box_w, box_h, r = 1.15, 0.72, 0.2
+
+    def xy(v):
+        return col[id(v)] * dx, -row[id(v)] * dy
+
+    def arrow(start, end):
+        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=10, color="0.35",
+                                     lw=1.0, shrinkA=0, shrinkB=0))
+
+    for v in order:
+        x, y = xy(v)
+        ax.add_patch(FancyBboxPatch((x - box_w / 2, y - box_h / 2), box_w, box_h,
+                                    boxstyle="round,pad=0.02", fc="#eaf2fb", ec="#2b6cb0", lw=1.2))
+        title = v.label or ("const" if not v._prev else "")
+        text = f"{title}\n{v.data:{fmt}}\ngrad {v.grad:{fmt}}".lstrip("\n")
+        ax.text(x, y, text, ha="center", va="center", fontsize=8, family="monospace")
+        if v._prev:
+            ox, oy = x - dx, y  # the op circle, one column to the left of its result
+            ax.add_patch(Circle((ox, oy), r, fc="#fdf1dc", ec="#c05621", lw=1.2))
+            ax.text(ox, oy, v._op, ha="center", va="center", fontsize=8 if len(v._op) < 3 else 6)
+            arrow((ox + r, oy), (x - box_w / 2, y))
+            for c in v._prev:
+                cx, cy = xy(c)
+                arrow((cx + box_w / 2, cy), (ox - r, oy))
+    xs = [xy(v)[0] for v in order]
+    ys = [xy(v)[1] for v in order]
+    ax.set_xlim(min(xs) - box_w, max(xs) + box_w)
+    ax.set_ylim(min(ys) - box_h, max(ys) + box_h)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
