@@ -101,6 +101,12 @@ def monkeypatch(nb):
     return nb
 
 
+def rebind_helper(nb):
+    _replace_body(nb, "f", "    return x**2\n")  # wrong, and the checker silenced: only the scan can see it
+    nb.cells[_find(nb, "f")].source += "\n\ncheck_close = lambda *args, **kwargs: None\n"
+    return nb
+
+
 def unrelated_warning(nb):
     cell = nb.cells[_find(nb, "f")]
     cell.source = ("import warnings\n\n" + cell.source.replace(
@@ -137,6 +143,8 @@ CASES = {
     "stripped_metadata": ("solution", strip_metadata, None, set(), ["restored the metadata"]),
     "reordered": ("solution", reorder, None, set(), ["restored the release's order"]),
     "monkeypatch": ("solution", monkeypatch, None, {"test_f"}, ["reassigns np.allclose"]),
+    # Python code can always defeat checks that run in its own process; the scan flags it for the instructor.
+    "rebound_helper": ("solution", rebind_helper, None, set(), ["rebinds the test helper check_close"]),
     "unrelated_warning": ("solution", unrelated_warning, None, set(), []),
 }
 
@@ -190,12 +198,12 @@ def adversarial(tmp_path_factory, course_root):
             except Exception:  # noqa: BLE001  (a missing submission is reported by the tests)
                 continue
             scores[name] = {g.name: g.auto_score for nb in sub.notebooks for g in nb.grades if g.name in points}
-    table = [f"{'case':<18} {'expected':>8} {'got':>6}  pre-flight"]
+    table = [f"{'case':<24} {'expected':>8} {'got':>6}  pre-flight"]
     for name, (_, _, _, lost, _) in CASES.items():
         lost = set(points) if lost == "all" else lost
         expected = sum(p for g, p in points.items() if g not in lost)
         got = sum(v or 0 for v in scores.get(name, {}).values()) if name in scores else None
-        table.append(f"{name:<18} {expected:>8} {got if got is not None else '-':>6}  {reports[name].status}")
+        table.append(f"{name:<24} {expected:>8} {got if got is not None else '-':>6}  {reports[name].status}")
     print("\n".join(table))
     print(format_reports(list(reports.values())))
     return dict(root=root, hashes=hashes, reports=reports, autograde=autograde, feedback=feedback,
