@@ -144,7 +144,8 @@ CASES = {
     "reordered": ("solution", reorder, None, set(), ["restored the release's order"]),
     "monkeypatch": ("solution", monkeypatch, None, {"test_f"}, ["reassigns np.allclose"]),
     # Python code can always defeat checks that run in its own process; the scan flags it for the instructor.
-    "rebound_helper": ("solution", rebind_helper, None, set(), ["rebinds the test helper check_close"]),
+    # Here the other helpers (check_dtype on an integer input) still catch the wrong answer.
+    "rebound_helper": ("solution", rebind_helper, None, {"test_f"}, ["rebinds the test helper check_close"]),
     "unrelated_warning": ("solution", unrelated_warning, None, set(), []),
 }
 

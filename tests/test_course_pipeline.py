@@ -1,0 +1,270 @@
+"""The course pipeline through nbgrader's real API and CLI.
+
+One temporary copy of the course per session (``solutions/`` and ``nbgrader_config.py``):
+nbgrader regenerates every release there, autogrades the reference solution as student
+"reference" and the regenerated blank release as student "blank", writes feedback and exports the
+grades; the tests below read the results. A test taking ``topic`` runs once per topic that has
+``solutions/<id>/<id>.ipynb`` (see conftest.py).
+"""
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.apps import NbGraderAPI
+from nbgrader.api import MissingEntry
+from nbgrader.coursedir import CourseDirectory
+from nbval.plugin import get_sanitize_patterns
+from traitlets.config import PyFileConfigLoader
+
+STUDENTS = ("reference", "blank")
+
+# Known harmless noise from nbgrader's gradebook (toolchain notes).
+pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
+
+
+def load_config(root):
+    """The course's nbgrader_config.py, loaded as nbgrader loads it."""
+    return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+
+
+def notebook_path(root, folder, topic):
+    return Path(root) / folder / topic / f"{topic}.ipynb"
+
+
+# ---------------------------------------------------------------- configuration (always run)
+
+def test_nbgrader_config_maps_the_layout(course_root):
+    config = load_config(course_root)
+    coursedir = CourseDirectory(config=config)
+    assert coursedir.course_id == "nnlib-course"
+    assert Path(coursedir.root) == course_root
+    assert coursedir.source_directory == "solutions"
+    assert coursedir.release_directory == "assignments"
+    source = coursedir.format_path(coursedir.source_directory, ".", "01_gradient_descent")
+    assert Path(source).resolve() == course_root / "solutions" / "01_gradient_descent"
+    timeout = config.ExecutePreprocessor.timeout
+    assert isinstance(timeout, int) and 0 < timeout <= 600, f"per-cell timeout should be set, got {timeout!r}"
+
+
+def test_topic_folders_follow_the_layout(course_root, known_topics):
+    """nbgrader silently skips a notebook not named after its folder, so the names must match."""
+    def visible(folder):
+        return sorted(p for p in (course_root / folder).glob("*") if not p.name.startswith("."))
+
+    problems = []
+    for folder in ("solutions", "assignments"):
+        for d in visible(folder):
+            notebooks = sorted(p.name for p in d.glob("*.ipynb"))
+            if d.name not in known_topics:
+                problems.append(f"{folder}/{d.name}: not a topic id {known_topics}")
+            elif notebooks != [f"{d.name}.ipynb"]:
+                problems.append(f"{folder}/{d.name}: expected exactly {d.name}.ipynb, found {notebooks}")
+            elif folder == "assignments" and not notebook_path(course_root, "solutions", d.name).is_file():
+                problems.append(f"assignments/{d.name}: a release without its source in solutions/")
+    for p in visible("lectures"):
+        if p.suffix == ".ipynb" and p.stem not in known_topics:
+            problems.append(f"lectures/{p.name}: not named after a topic id {known_topics}")
+    assert not problems, "\n".join(problems)
+
+
+def test_pytest_runs_strict_nbval_on_lectures_and_solutions_only(pytestconfig, course_root):
+    testpaths = pytestconfig.getini("testpaths")
+    assert {"tests", "lectures", "solutions"} <= set(testpaths), testpaths
+    assert "assignments" not in testpaths, "blank releases fail nbval by design"
+    addopts = pytestconfig.getini("addopts")  # the committed configuration, not this run's command line
+    assert {"--nbval", "--nbval-current-env", "--nbval-sanitize-with"} <= set(addopts), addopts
+    assert "--nbval-lax" not in addopts, addopts
+    sanitizer = addopts[addopts.index("--nbval-sanitize-with") + 1]
+    assert (course_root / sanitizer).is_file(), sanitizer
+
+
+def test_sanitizer_hides_only_addresses_float_tails_and_temp_paths(course_root):
+    patterns = get_sanitize_patterns((course_root / "tests" / "nbval_sanitize.cfg").read_text())
+
+    def clean(text):
+        for regex, replace in patterns:
+            text = re.sub(regex, replace, text)
+        return text
+
+    assert clean("<function f at 0x7f3a2b1c0d90>") == clean("<function f at 0x7f00aa11bb22>")
+    assert clean("0.30000000000000004") == clean("0.3000000000000001") == "0.300000"
+    assert clean("[0.12345678 1.23456789e-05]") == "[0.123456 1.234567e-05]"
+    assert clean("saved to /tmp/tmpa1_b2/w.npz") == clean("saved to /tmp/tmpzz9/w.npz")
+    # Everything a notebook states on purpose still has to reproduce exactly.
+    for kept in ("loss 0.123457", "acc 0.9785", "1,640,330 params", "epoch 10/30", "f'(-0.5) = -2.64872"):
+        assert clean(kept) == kept
+    assert clean("0.123456") != clean("0.123457")
+
+
+def _strip_ansi(text):
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def _jupyter(*args):
+    proc = subprocess.run([sys.executable, "-m", "jupyter", *args], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return _strip_ansi(proc.stdout + proc.stderr)
+
+
+def test_nbgrader_extensions_are_enabled():
+    server = _jupyter("server", "extension", "list")
+    for ext in ("formgrader", "validate_assignment", "assignment_list", "course_list"):
+        name = f"nbgrader.server_extensions.{ext}"
+        assert re.search(rf"{re.escape(name)}\s+enabled", server), f"{name} not enabled:\n{server}"
+        assert not re.search(rf"{re.escape(name)}\s+disabled", server), f"{name} disabled:\n{server}"
+    lab = _jupyter("labextension", "list")
+    assert re.search(r"@jupyter/nbgrader v\S+ enabled\s+OK", lab), lab
+    assert "nbgrader" not in lab.partition("Disabled extensions")[2], lab
+
+
+# ---------------------------------------------------------------- one graded copy of the course
+
+def _read_gradebook(api, topics):
+    """{topic: {student: {"score", "max_score", "cells": [{grade_id, cell_type, auto, max, manual}]}}}."""
+    grades = {}
+    with api.gradebook as gb:
+        for topic in topics:
+            for student in STUDENTS:
+                try:
+                    sub = gb.find_submission(topic, student)
+                except MissingEntry:
+                    continue
+                cells = [dict(grade_id=g.name, cell_type=g.cell_type, auto=g.auto_score, max=g.max_score,
+                              manual=g.needs_manual_grade)
+                         for nb in sub.notebooks for g in nb.grades]
+                grades.setdefault(topic, {})[student] = dict(score=sub.score, max_score=sub.max_score, cells=cells)
+    return grades
+
+
+@pytest.fixture(scope="session")
+def graded_course(tmp_path_factory, course_root, topics, timed):
+    root = tmp_path_factory.mktemp("course")
+    shutil.copytree(course_root / "solutions", root / "solutions",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copy(course_root / "nbgrader_config.py", root)
+    config = load_config(root)
+    results = {}
+    with pytest.MonkeyPatch.context() as mp:
+        # nbgrader creates the gradebook by running `alembic` as a command: use this venv's.
+        mp.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+        mp.chdir(root)
+        api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+        with timed("nbgrader generate_assignment, all topics"):
+            results["generate"] = api.generate_assignment("*")
+        for student, folder in zip(STUDENTS, ("solutions", "assignments")):
+            for topic in topics:
+                src = notebook_path(root, folder, topic)
+                if src.is_file():  # a failed release is reported by the tests, not here
+                    dst = notebook_path(root, f"submitted/{student}", topic)
+                    dst.parent.mkdir(parents=True)
+                    shutil.copy(src, dst)
+            with timed(f"nbgrader autograde {student}, all topics"):
+                results[f"autograde {student}"] = api.autograde("*", student)
+        with timed("nbgrader generate_feedback, all"):
+            results["feedback"] = api.generate_feedback("*")
+        with timed("nbgrader export --to grades.csv (CLI)"):
+            export = subprocess.run([sys.executable, "-m", "nbgrader", "export", "--to", "grades.csv"],
+                                    cwd=root, capture_output=True, text=True, timeout=300)
+        grades = _read_gradebook(api, topics)
+    return dict(root=root, results=results, export=export, grades=grades)
+
+
+def _log(course, step):
+    result = course["results"][step]
+    return f"nbgrader {step}: success={result['success']}\n{result.get('log', '')[-3000:]}\n{result.get('error') or ''}"
+
+
+def _submission(course, topic, student):
+    sub = course["grades"].get(topic, {}).get(student)
+    assert sub is not None, f"no graded submission for {student}/{topic}\n{_log(course, f'autograde {student}')}"
+    return sub
+
+
+def _cell_outcome(course, student, topic, grade_id):
+    """The error or stderr an autograded cell produced, for the failure message."""
+    nb = nbformat.read(notebook_path(course["root"], f"autograded/{student}", topic), as_version=4)
+    for cell in nb.cells:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
+            said = [f"{o['ename']}: {o['evalue']}" if o["output_type"] == "error" else o.get("text", "")
+                    for o in cell.get("outputs", [])
+                    if o["output_type"] == "error" or o.get("name") == "stderr"]
+            return "".join(said)[-800:] or "(no error output)"
+    return "(cell not found)"
+
+
+# ---------------------------------------------------------------- per topic
+
+def test_release_is_in_sync_with_solution(graded_course, topic, course_root):
+    """The committed release is exactly what `nbgrader generate_assignment` makes from the source.
+
+    Compared as JSON with no normalisation: nbgrader's output is deterministic (cell ids,
+    metadata and checksums all follow from the source notebook).
+    """
+    fresh = notebook_path(graded_course["root"], "assignments", topic)
+    committed = notebook_path(course_root, "assignments", topic)
+    assert fresh.is_file(), _log(graded_course, "generate")
+    assert committed.is_file(), f"{committed} missing: run `nbgrader generate_assignment {topic} --force`"
+    want, got = json.loads(fresh.read_text()), json.loads(committed.read_text())
+    if got != want:
+        diffs = [f"top-level {k}" for k in sorted(set(want) | set(got)) if k != "cells" and want.get(k) != got.get(k)]
+        if len(want["cells"]) != len(got["cells"]):
+            diffs.append(f"{len(got['cells'])} cells committed, {len(want['cells'])} generated")
+        else:
+            diffs += [f"cell {i} ({w.get('metadata', {}).get('nbgrader', {}).get('grade_id', w['cell_type'])}): "
+                      f"{sorted(k for k in set(w) | set(g) if w.get(k) != g.get(k))}"
+                      for i, (w, g) in enumerate(zip(want["cells"], got["cells"])) if w != g]
+        pytest.fail(f"assignments/{topic} is stale; run `nbgrader generate_assignment {topic} --force` "
+                    "from the course root. Differences:\n" + "\n".join(diffs[:20]))
+
+
+def test_reference_solution_gets_full_marks(graded_course, topic, report_note):
+    sub = _submission(graded_course, topic, "reference")
+    auto = [c for c in sub["cells"] if c["cell_type"] == "code"]
+    assert auto, f"{topic} has no autograded cells"
+    lost = [c for c in auto if c["auto"] != c["max"]]
+    assert not lost, "reference solution lost points:\n" + "\n".join(
+        f"  {c['grade_id']}: {c['auto']} / {c['max']}: "
+        + _cell_outcome(graded_course, "reference", topic, c["grade_id"]) for c in lost)
+    assert sub["score"] == sum(c["max"] for c in auto)
+    manual = [c for c in sub["cells"] if c["cell_type"] == "markdown"]
+    by_hand = ", ".join("%s (%g)" % (c["grade_id"], c["max"]) for c in manual) or "none"
+    report_note(f"{topic}: reference scores {sub['score']:g} / {sub['max_score']:g}; autograded "
+                f"{len(auto)} cells; left to grade by hand: {by_hand}")
+    assert all(c["manual"] for c in manual), "a written answer should wait for a manual grade"
+
+
+def test_blank_release_gets_zero(graded_course, topic):
+    sub = _submission(graded_course, topic, "blank")
+    scored = [c for c in sub["cells"] if c["cell_type"] == "code" and c["auto"] != 0]
+    assert not scored, "the blank release scores points (a test that cannot fail?):\n" + "\n".join(
+        f"  {c['grade_id']}: {c['auto']} / {c['max']}" for c in scored)
+    assert sub["score"] == 0
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_feedback_html_shows_the_score(graded_course, topic, student):
+    sub = _submission(graded_course, topic, student)
+    html = notebook_path(graded_course["root"], f"feedback/{student}", topic).with_suffix(".html")
+    assert html.is_file(), _log(graded_course, "feedback")
+    assert f"{topic} (Score: {sub['score']:.1f} / {sub['max_score']:.1f})" in html.read_text()
+
+
+def test_export_csv_has_the_grades(graded_course, topic):
+    export = graded_course["export"]
+    assert export.returncode == 0, export.stderr[-3000:]
+    with open(graded_course["root"] / "grades.csv", newline="") as f:
+        rows = {(r["assignment"], r["student_id"]): r for r in csv.DictReader(f)}
+    for student in STUDENTS:
+        sub = _submission(graded_course, topic, student)
+        auto_max = sum(c["max"] for c in sub["cells"] if c["cell_type"] == "code")
+        row = rows.get((topic, student))
+        assert row is not None, f"no row for {student}/{topic} in grades.csv: {sorted(rows)}"
+        assert float(row["max_score"]) == sub["max_score"]
+        assert float(row["score"]) == (auto_max if student == "reference" else 0.0), row
