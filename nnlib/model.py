@@ -171,8 +171,10 @@ class Sequential:
             for start in range(0, n, batch_size):
                 idx = order[start:start + batch_size]
                 m = len(idx)
-                np.take(x, idx, axis=0, out=xb[:m])  # reuse one batch buffer
-                np.take(y, idx, axis=0, out=yb[:m])
+                # Gather the batch into one reused buffer. The indices are a permutation, always in range:
+                # mode="clip" lets numpy write straight into `out` (mode="raise" copies via a temporary).
+                np.take(x, idx, axis=0, out=xb[:m], mode="clip")
+                np.take(y, idx, axis=0, out=yb[:m], mode="clip")
                 loss, correct = self._train_step(xb[:m], yb[:m])
                 total_loss += loss * m
                 total_correct += correct
