@@ -38,3 +38,10 @@ def check_same_shape(a, b, name_a="y_true", name_b="y_pred"):
     """Raise ValueError unless `a` and `b` have the same shape."""
     if a.shape != b.shape:
         raise ValueError(f"{name_a} and {name_b} must have the same shape, got {a.shape} and {b.shape}")
+
+
+def lookup(registry, key, what, passthrough=""):
+    """registry[key], or a ValueError naming the known keys (e.g. "unknown loss 'x'; expected one of [...]")."""
+    if key not in registry:
+        raise ValueError(f"unknown {what} {key!r}; expected one of {sorted(registry)}{passthrough}")
+    return registry[key]

@@ -6,6 +6,8 @@ All are numerically stable: finite results and no overflow warning at x = +-1000
 
 import numpy as np
 
+from ._checks import lookup
+
 
 def identity(x):
     """f(x) = x."""
@@ -151,6 +153,4 @@ NAMES = tuple(_REGISTRY) + ("softmax",)
 
 def get(name):
     """Return `(f, df)` for an activation name such as "relu" (softmax has no elementwise derivative)."""
-    if name not in _REGISTRY:
-        raise ValueError(f"unknown activation {name!r}; expected one of {sorted(_REGISTRY)} (or 'softmax' in Dense)")
-    return _REGISTRY[name]
+    return lookup(_REGISTRY, name, "activation", " (or 'softmax' in Dense)")

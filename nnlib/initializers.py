@@ -6,6 +6,8 @@ Var(W) = 2 / (n_in + n_out). He uses Var(W) = 2 / n_in, which compensates for Re
 
 import numpy as np
 
+from ._checks import lookup
+
 
 def _fans(shape):
     n_in, n_out = (shape[0], shape[-1]) if len(shape) >= 2 else (shape[0], shape[0])
@@ -81,6 +83,4 @@ def get(init):
     """Return an initialiser from a name ("glorot_uniform", "he", ...) or pass a callable through."""
     if callable(init):
         return init
-    if init not in _REGISTRY:
-        raise ValueError(f"unknown initializer {init!r}; expected one of {sorted(_REGISTRY)} or a callable")
-    return _REGISTRY[init]
+    return lookup(_REGISTRY, init, "initializer", " or a callable")

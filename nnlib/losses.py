@@ -7,7 +7,7 @@ outputs, as Keras does); `grad` = d value / d y_pred has y_pred's shape. Probabi
 
 import numpy as np
 
-from ._checks import as_float_array, check_same_shape
+from ._checks import as_float_array, check_same_shape, lookup
 
 EPSILON = 1e-7  # Keras' backend epsilon
 
@@ -127,6 +127,4 @@ def get(loss):
     """Return a loss function from its name ("mse", "categorical_crossentropy", ...) or pass a callable through."""
     if callable(loss):
         return loss
-    if loss not in _REGISTRY:
-        raise ValueError(f"unknown loss {loss!r}; expected one of {sorted(_REGISTRY)} or a callable")
-    return _REGISTRY[loss]
+    return lookup(_REGISTRY, loss, "loss", " or a callable")

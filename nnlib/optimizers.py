@@ -6,6 +6,8 @@ parameter is a 1-element array: `x = np.array([2.0]); opt.apply_gradients([(df(x
 
 import numpy as np
 
+from ._checks import lookup
+
 
 class Optimizer:
     def __init__(self, learning_rate):
@@ -133,6 +135,4 @@ def get(optimizer):
     """Return an optimizer instance from a name ("sgd", "rmsprop", "adam"; Keras' defaults) or pass one through."""
     if isinstance(optimizer, Optimizer):
         return optimizer
-    if optimizer not in _REGISTRY:
-        raise ValueError(f"unknown optimizer {optimizer!r}; expected one of {sorted(_REGISTRY)} or an Optimizer")
-    return _REGISTRY[optimizer]()
+    return lookup(_REGISTRY, optimizer, "optimizer", " or an Optimizer")()
