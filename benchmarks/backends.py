@@ -56,8 +56,6 @@ def _max_epochs(spec):
 # ----- nnlib, through its public API -------------------------------------------------------------------
 def train_nnlib(data, spec, seed, weights):
     from nnlib.callbacks import Callback, EarlyStopping
-    from nnlib.layers import Dense
-    from nnlib.model import Sequential
     from nnlib.optimizers import SGD
     from nnlib.preprocessing import to_categorical
 

@@ -94,8 +94,9 @@ def canary():
 _STREAM = {}
 
 
-def stream_canary(n=1 << 22, repeats=7):
-    """Elementwise bandwidth now (GB/s, best of `repeats`): b = 0.9 a over 16 MB float32 arrays.
+def stream_canary(n=1 << 19, repeats=15):
+    """Elementwise bandwidth now (GB/s, best of `repeats`): b = 0.9 a over 2 MB float32 arrays (the size of
+    W1's kernel, which the optimizer update streams through; larger than L2, inside L3).
 
     The VM also has phases where GEMM runs at full speed but memory-bound numpy passes (the optimizer
     update, the batch gather) are ~1.3x slower; this canary sees those, the GEMM canary does not.
