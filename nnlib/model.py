@@ -18,7 +18,7 @@ from . import losses as losses_mod
 from . import optimizers as optimizers_mod
 from ._checks import as_float_array
 from .callbacks import Callback, History
-from .layers import Activation, Dense
+from .layers import Activation
 from .progress import EpochProgress
 
 
