@@ -101,6 +101,8 @@ def repair_notebook(nb, release, report):
             hit = scored[0][1]
         elif len(same_type) == 1:  # a cell of another type must resemble the release cell (above)
             hit = same_type[0]
+        elif len(candidates) == 1 and rcell.metadata["nbgrader"].get("solution"):
+            hit = candidates[0]  # the only cell where this answer belongs, e.g. a written answer turned into code
         else:
             hit = None
         if hit is not None:

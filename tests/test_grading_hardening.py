@@ -22,7 +22,7 @@ from nbgrader.api import Gradebook
 
 from coursetools.feedback import hidden_lines
 from coursetools.preflight import format_reports, preflight_assignment
-from coursetools.scan import scan_source
+from coursetools.scan import scan_notebook, scan_source
 
 TOPIC = "01_gradient_descent"
 CELL_TIMEOUT = 10  # seconds; the course's own config allows 120, the infinite loop needs only to be cut
@@ -89,6 +89,25 @@ def strip_metadata(nb):
     return nb
 
 
+def to_code(nb):
+    at = _find(nb, "why_diverge")  # the written (markdown) answer, turned into a code cell
+    cell = nb.cells[at]
+    nb.cells[at] = nbformat.v4.new_code_cell(cell.source, metadata=cell.metadata)
+    return nb
+
+
+def to_code_and_strip(nb):
+    return strip_metadata(to_code(nb))
+
+
+def duplicate_answer(nb):
+    at = _find(nb, "f")
+    twin = copy.deepcopy(nb.cells[at])  # "duplicate cell" in JupyterLab keeps the metadata, not the cell id
+    twin["id"] = "duplicate-of-f"
+    nb.cells.insert(at + 1, twin)
+    return nb
+
+
 def reorder(nb):
     i, j = _find(nb, "f"), _find(nb, "test_f")
     nb.cells[i], nb.cells[j] = nb.cells[j], nb.cells[i]  # the test now runs before f exists
@@ -142,6 +161,10 @@ CASES = {
     "renamed": ("solution", None, f"{TOPIC} (1).ipynb", set(), [f"graded '{TOPIC} (1).ipynb'"]),
     "stripped_metadata": ("solution", strip_metadata, None, set(), ["restored the metadata"]),
     "reordered": ("solution", reorder, None, set(), ["restored the release's order"]),
+    "type_changed": ("solution", to_code, None, set(), ["'why_diverge' had been changed to code"]),
+    "type_changed_stripped": ("solution", to_code_and_strip, None, set(),
+                              ["restored the metadata of cell 'why_diverge'", "'why_diverge' had been changed to code"]),
+    "duplicate_id": ("solution", duplicate_answer, None, set(), ["duplicate grade id 'f'"]),
     "monkeypatch": ("solution", monkeypatch, None, {"test_f"}, ["reassigns np.allclose"]),
     # Python code can always defeat checks that run in its own process; the scan flags it for the instructor.
     # Here the other helpers (check_dtype on an integer input) still catch the wrong answer.
@@ -280,6 +303,18 @@ def test_feedback_still_says_why_a_test_failed(adversarial):
     ("import os\nos.system('ls')", "process"),
     ("!rm -rf ~", "process"),
     ("%%bash\necho hi", "process"),
+    # through import aliases, namespaces and keyword arguments
+    ("import numpy as xp\nxp.allclose = lambda *a, **k: True", "tamper"),
+    ("from nnlib import testing as t\nt.check_close = print", "tamper"),
+    ("import nnlib.testing as T\nT.check_close = print", "tamper"),
+    ("from numpy import testing as nt\nsetattr(nt, 'assert_allclose', print)", "tamper"),
+    ("np.__dict__['allclose'] = lambda *a, **k: True", "tamper"),
+    ("globals()['check_close'] = print", "tamper"),
+    ("import sys\nsys.modules['numpy'] = None", "tamper"),
+    ("open(file='/tmp/x', mode='w')", "file"),
+    ("import os\nos.makedirs('/tmp/evil', exist_ok=True)", "file"),
+    ("import os as o\no.system('ls')", "process"),
+    ("import shutil as sh\nsh.rmtree('..')", "file"),
 ])
 def test_scan_flags(source, kind):
     assert kind in {f.kind for f in scan_source(source)}, scan_source(source)
@@ -291,9 +326,21 @@ def test_scan_flags(source, kind):
     "import numpy as np\nresult = np.allclose(a, b)",
     "def f(x):\n    return x",
     "%matplotlib inline\nplt.plot([1, 2])",
+    "import numpy as xp\nw = xp.zeros(3)\nw[0] = 1.0\nw += xp.ones(3)",
+    "from nnlib import Sequential, Dense\nmodel = Sequential([Dense(2)])\nmodel.name = 'mine'",
+    "import os\nos.makedirs('plots', exist_ok=True)\nopen(file='plots/notes.txt', mode='w')",
+    "d = {}\nd['check_close'] = 1",
 ])
 def test_scan_leaves_ordinary_code_alone(source):
     assert scan_source(source) == []
+
+
+def test_scan_follows_aliases_made_in_other_cells():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import numpy as xp", metadata={"nbgrader": {"locked": True}}),
+        nbformat.v4.new_code_cell("xp.isclose = lambda *a, **k: True"),
+    ])
+    assert [(f.cell, f.kind) for f in scan_notebook(nb)] == [(1, "tamper")]
 
 
 def test_scan_allows_what_the_assignment_asks_for():
