@@ -131,6 +131,15 @@ def softmax(x, axis=-1):
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
+def softmax_backward(dout, p, axis=-1):
+    """dL/dx from dout = dL/dp and p = softmax(x): the Jacobian-vector product dx_i = p_i (dout_i - sum_j dout_j p_j).
+
+    Softmax has no elementwise derivative (every output depends on every input of its row), so layers
+    call this instead of `f'(x) * dout`.
+    """
+    return p * (dout - np.sum(dout * p, axis=axis, keepdims=True))
+
+
 def _float_dtype(x):
     return x.dtype if x.dtype.kind == "f" else np.float64
 

@@ -153,8 +153,7 @@ class Dense(Layer):
         elif self.activation == "relu":
             dh = dout * (out > 0)
         elif self.activation == "softmax":
-            # Jacobian-vector product of softmax: dh_i = p_i (dout_i - sum_j dout_j p_j)
-            dh = out * (dout - np.sum(dout * out, axis=1, keepdims=True))
+            dh = activations.softmax_backward(dout, out)
         else:
             dh = dout * self._df(h)
         return self.backward_preactivation(dh, need_dx)
@@ -196,7 +195,7 @@ class Activation(Layer):
             raise RuntimeError(f"{self}: backward() called before forward(x, training=True)")
         x, out = self._cache
         if self.activation == "softmax":
-            return out * (dout - np.sum(dout * out, axis=1, keepdims=True))
+            return activations.softmax_backward(dout, out)
         return dout * self._df(x)
 
 

@@ -74,7 +74,7 @@ def softmax_crossentropy_with_logits(y_true, logits):
     logits = as_float_array(logits, "logits")
     _check_2d(logits)
     y = np.asarray(y_true)
-    y = _one_hot(y, logits.shape) if y.ndim == 1 else as_float_array(y, "y_true").astype(logits.dtype, copy=False)
+    y = _one_hot(y, logits.shape, logits.dtype) if y.ndim == 1 else as_float_array(y, "y_true").astype(logits.dtype, copy=False)
     check_same_shape(y, logits, "y_true", "logits")
     n = logits.shape[0]
     z = logits - logits.max(axis=1, keepdims=True)
@@ -100,13 +100,13 @@ def _check_2d(p):
         raise ValueError(f"expected predictions of shape (N, classes), got shape {p.shape}")
 
 
-def _one_hot(labels, shape):
+def _one_hot(labels, shape, dtype=np.float64):
     labels = np.asarray(labels)
     if labels.ndim != 1 or labels.dtype.kind not in "iu" or labels.shape[0] != shape[0]:
         raise ValueError(f"expected integer labels of shape ({shape[0]},), got shape {labels.shape} dtype {labels.dtype}")
     if labels.size and (labels.min() < 0 or labels.max() >= shape[1]):
         raise ValueError(f"labels must lie in [0, {shape[1] - 1}], got range [{labels.min()}, {labels.max()}]")
-    y = np.zeros(shape)
+    y = np.zeros(shape, dtype=dtype)
     y[np.arange(shape[0]), labels] = 1.0
     return y
 

@@ -87,7 +87,7 @@ class SGD(Optimizer):
 
 
 class RMSprop(Optimizer):
-    """RMSprop (Keras): s <- rho s + (1 - rho) g^2;  w <- w - lr g / (sqrt(s) + epsilon)."""
+    """RMSprop (Keras 3): s <- rho s + (1 - rho) g^2;  w <- w - lr g / sqrt(s + epsilon)."""
 
     def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7):
         super().__init__(learning_rate)
@@ -100,7 +100,7 @@ class RMSprop(Optimizer):
         s = state["s"]
         s *= self.rho
         s += (1.0 - self.rho) * grad * grad
-        var -= self.learning_rate * grad / (np.sqrt(s) + self.epsilon)
+        var -= self.learning_rate * grad / np.sqrt(s + self.epsilon)
 
 
 class Adam(Optimizer):

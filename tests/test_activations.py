@@ -20,6 +20,23 @@ def test_derivative_matches_numerical_gradient(name):
     assert rel_error(df(x), num) < 1e-7
 
 
+def test_binary_step_derivative_is_zero_away_from_the_jump():
+    x = np.array([-2.3, -0.7, -0.2, 0.3, 0.9, 1.7])  # the jump at 0 has no derivative; elsewhere it is flat
+    num = np.array([numerical_gradient(lambda v: A.binary_step(v).sum(), np.array([xi]))[0] for xi in x])
+    np.testing.assert_array_equal(num, 0.0)
+    np.testing.assert_array_equal(A.d_binary_step(x), num)
+
+
+def test_softmax_backward_matches_numerical_gradient():
+    rng = np.random.default_rng(4)
+    x, dout = rng.standard_normal((3, 5)), rng.standard_normal((3, 5))
+    num = numerical_gradient(lambda v: np.sum(A.softmax(v) * dout), x.copy())
+    assert rel_error(A.softmax_backward(dout, A.softmax(x)), num) < 1e-7
+    # along another axis: columns sum to one
+    num0 = numerical_gradient(lambda v: np.sum(A.softmax(v, axis=0) * dout), x.copy())
+    assert rel_error(A.softmax_backward(dout, A.softmax(x, axis=0), axis=0), num0) < 1e-7
+
+
 @pytest.mark.parametrize("alpha", [0.1, 0.3])
 def test_alpha_is_used(alpha):
     x = np.array([-2.0, 1.5])

@@ -45,6 +45,11 @@ def test_flatten_round_trip():
     np.testing.assert_array_equal(layer.backward(out), x)
 
 
+def test_flatten_gradient_check():
+    errors = check_layer_gradients(Flatten(), np.random.default_rng(5).standard_normal((3, 2, 4)))
+    assert set(errors) == {"x"} and errors["x"] < 1e-7  # no parameters, and dx is dout reshaped
+
+
 def test_affine_pair_against_numerical():
     rng = np.random.default_rng(0)
     x, W, b = rng.standard_normal((4, 2, 3)), rng.standard_normal((6, 5)), rng.standard_normal(5)

@@ -21,6 +21,8 @@ Y = np.eye(3)[[0, 2, 1, 2]]
     (L.categorical_crossentropy, Y, P),
     (L.hinge, np.array([[1.0], [-1.0], [1.0]]), np.array([[0.3], [0.2], [1.7]])),
     (L.softmax_crossentropy_with_logits, Y, rng.standard_normal((4, 3))),
+    (L.sparse_categorical_crossentropy, np.array([0, 2, 1, 2]), P),
+    (L.softmax_crossentropy_with_logits, np.array([0, 2, 1, 2]), rng.standard_normal((4, 3))),
 ])
 def test_gradient_matches_numerical(loss, y_true, y_pred):
     y_pred = y_pred.copy()
@@ -49,6 +51,16 @@ def test_fused_gradient_is_p_minus_y_over_n():
     v2, g2 = L.softmax_crossentropy_with_logits(np.array([0, 1, 2, 3, 0]), z)
     assert v2 == pytest.approx(value) and np.allclose(g2, grad)
     np.testing.assert_allclose(L.sparse_categorical_crossentropy(np.array([0, 1, 2, 3, 0]), softmax(z))[0], value)
+
+
+@pytest.mark.parametrize("labels", [np.array([0, 2, 1]), np.eye(3)[[0, 2, 1]]])
+def test_keeps_float32(labels):
+    z = rng.standard_normal((3, 3)).astype(np.float32)
+    assert L.softmax_crossentropy_with_logits(labels, z)[1].dtype == np.float32
+    if labels.ndim == 1:
+        assert L.sparse_categorical_crossentropy(labels, softmax(z))[1].dtype == np.float32
+    else:
+        assert L.categorical_crossentropy(labels, softmax(z))[1].dtype == np.float32
 
 
 def test_finite_at_extremes():
