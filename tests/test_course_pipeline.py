@@ -113,6 +113,23 @@ def _jupyter(*args):
     return _strip_ansi(proc.stdout + proc.stderr)
 
 
+NBVAL_MARKERS = {"NBVAL_IGNORE_OUTPUT", "NBVAL_CHECK_OUTPUT", "NBVAL_RAISES_EXCEPTION", "NBVAL_SKIP"}
+
+
+def test_nbval_markers_are_alone_on_their_line(course_root):
+    """nbval honours `# NBVAL_IGNORE_OUTPUT` only as a whole comment: with text after it, the cell is compared."""
+    bad = []
+    for path in sorted([*course_root.glob("lectures/*.ipynb"), *course_root.glob("solutions/*/*.ipynb")]):
+        for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            if cell.cell_type != "code":
+                continue
+            for line in cell.source.splitlines():
+                comment = line.strip().lstrip("#").strip()
+                if line.strip().startswith("#") and "NBVAL" in comment and comment not in NBVAL_MARKERS:
+                    bad.append(f"{path.relative_to(course_root)} cell {i}: {line.strip()!r}")
+    assert not bad, "put the marker alone on its line, the explanation below it:\n" + "\n".join(bad)
+
+
 def test_nbgrader_extensions_are_enabled():
     server = _jupyter("server", "extension", "list")
     for ext in ("formgrader", "validate_assignment", "assignment_list", "course_list"):
