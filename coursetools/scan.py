@@ -81,14 +81,15 @@ class _Visitor(ast.NodeVisitor):
     def flag(self, node, kind, message):
         self.findings.append(Finding(self.cell, getattr(node, "lineno", 1), kind, message))
 
-    def _module(self, node):
-        """The module a dotted name starts from, through import aliases: 'numpy' for xp.allclose."""
-        root = _root_name(node)
-        return self.aliases.get(root, root) if root else None
+    def _resolved(self, node):
+        """The dotted name with its first part resolved through import aliases: 'numpy.allclose' for xp.allclose,
+        'os.system' for s after `from os import system as s`; '' for anything that is not a dotted name."""
+        root, _, rest = _dotted(node).partition(".")
+        root = self.aliases.get(root, root)
+        return f"{root}.{rest}" if rest else root
 
     def _protected(self, node):
-        root, module = _root_name(node), self._module(node)
-        return root in PROTECTED_MODULES or (module or "").split(".")[0] in PROTECTED_PACKAGES
+        return _root_name(node) in PROTECTED_MODULES or self._resolved(node).split(".")[0] in PROTECTED_PACKAGES
 
     def _check_target(self, target, node):
         if isinstance(target, ast.Attribute) and self._protected(target):
@@ -143,15 +144,15 @@ class _Visitor(ast.NodeVisitor):
     def visit_Call(self, node):
         func, name = node.func, _dotted(node.func)
         last = name.rsplit(".", 1)[-1]
-        module = self._module(func) or ""
+        resolved = self._resolved(func)  # through import aliases: 'os.system' for o.system
+        package, function = resolved.split(".")[0], resolved.rsplit(".", 1)[-1]
         if name in ("setattr", "delattr") and node.args and self._protected(node.args[0]):
             self.flag(node, "tamper", f"{name}() on {_dotted(node.args[0])}")
-        elif (module.split(".")[0] in ("os", "posix") and last in PROCESS_CALLS
-              or module in {f"os.{c}" for c in PROCESS_CALLS}):
+        elif package in ("os", "posix") and function in PROCESS_CALLS:
             self.flag(node, "process", f"calls {name}()")
         elif name.endswith("get_ipython().system") or last in ("system", "getoutput") and "ipython" in name.lower():
             self.flag(node, "process", f"calls {name}()")
-        elif name == "open" or last == "open" and module in ("io", "codecs"):
+        elif resolved in ("open", "io.open", "codecs.open"):
             keywords = {k.arg: k.value for k in node.keywords}
             path = node.args[0] if node.args else keywords.get("file")
             mode = node.args[1] if len(node.args) > 1 else keywords.get("mode")
@@ -159,14 +160,13 @@ class _Visitor(ast.NodeVisitor):
             if (writes or (mode is not None and not isinstance(mode, ast.Constant))) and path is not None \
                     and _is_outside_path(path):
                 self.flag(node, "file", "opens a file for writing outside the working directory")
-        elif last in ("mkdir", "makedirs") and module.split(".")[0] == "os":
+        elif resolved in ("os.mkdir", "os.makedirs"):
             if node.args and _is_outside_path(node.args[0]):
                 self.flag(node, "file", f"{last}() outside the working directory")
         elif last in ("write_text", "write_bytes", "mkdir", "touch") and isinstance(func, ast.Attribute):
             if _is_outside_path(getattr(func.value, "args", [None])[0] if isinstance(func.value, ast.Call) else None):
                 self.flag(node, "file", f"{last}() outside the working directory")
-        elif last in FILE_MUTATORS and (module.split(".")[0] in ("os", "shutil", "pathlib")
-                                        or _root_name(func) == "Path"):
+        elif function in FILE_MUTATORS and (package in ("os", "shutil", "pathlib") or _root_name(func) == "Path"):
             self.flag(node, "file", f"calls {name}()")
         elif name in ("eval", "exec", "__import__", "compile") or name == "importlib.import_module":
             self.flag(node, "tamper", f"runs dynamic code with {name}()")

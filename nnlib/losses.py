@@ -62,7 +62,7 @@ def sparse_categorical_crossentropy(y_true, y_pred):
     """Categorical cross-entropy with integer labels y_true (N,) instead of one-hot targets."""
     y_pred = as_float_array(y_pred, "y_pred")
     _check_2d(y_pred)
-    return categorical_crossentropy(_one_hot(y_true, y_pred.shape), y_pred)
+    return categorical_crossentropy(_one_hot(y_true, y_pred.shape, y_pred.dtype), y_pred)
 
 
 def softmax_crossentropy_with_logits(y_true, logits):
@@ -100,7 +100,8 @@ def _check_2d(p):
         raise ValueError(f"expected predictions of shape (N, classes), got shape {p.shape}")
 
 
-def _one_hot(labels, shape, dtype=np.float64):
+def _one_hot(labels, shape, dtype):
+    """Integer labels (N,) -> one-hot rows of `shape` (N, K) in `dtype` (the predictions' float dtype)."""
     labels = np.asarray(labels)
     if labels.ndim != 1 or labels.dtype.kind not in "iu" or labels.shape[0] != shape[0]:
         raise ValueError(f"expected integer labels of shape ({shape[0]},), got shape {labels.shape} dtype {labels.dtype}")

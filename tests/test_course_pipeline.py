@@ -20,7 +20,7 @@ import pytest
 from nbgrader.apps import NbGraderAPI
 from nbgrader.api import MissingEntry
 from nbgrader.coursedir import CourseDirectory
-from nbval.plugin import get_sanitize_patterns
+from nbval.plugin import comment_markers, get_sanitize_patterns
 from traitlets.config import PyFileConfigLoader
 
 STUDENTS = ("reference", "blank")
@@ -113,11 +113,11 @@ def _jupyter(*args):
     return _strip_ansi(proc.stdout + proc.stderr)
 
 
-NBVAL_MARKERS = {"NBVAL_IGNORE_OUTPUT", "NBVAL_CHECK_OUTPUT", "NBVAL_RAISES_EXCEPTION", "NBVAL_SKIP"}
-
-
 def test_nbval_markers_are_alone_on_their_line(course_root):
-    """nbval honours `# NBVAL_IGNORE_OUTPUT` only as a whole comment: with text after it, the cell is compared."""
+    """nbval honours `# NBVAL_IGNORE_OUTPUT` only as a whole comment: with text after it, the cell is compared.
+
+    A comment mentioning NBVAL must be one of nbval's own markers (`nbval.plugin.comment_markers`).
+    """
     bad = []
     for path in sorted([*course_root.glob("lectures/*.ipynb"), *course_root.glob("solutions/*/*.ipynb")]):
         for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
@@ -125,7 +125,7 @@ def test_nbval_markers_are_alone_on_their_line(course_root):
                 continue
             for line in cell.source.splitlines():
                 comment = line.strip().lstrip("#").strip()
-                if line.strip().startswith("#") and "NBVAL" in comment and comment not in NBVAL_MARKERS:
+                if line.strip().startswith("#") and "NBVAL" in comment and comment not in comment_markers:
                     bad.append(f"{path.relative_to(course_root)} cell {i}: {line.strip()!r}")
     assert not bad, "put the marker alone on its line, the explanation below it:\n" + "\n".join(bad)
 
