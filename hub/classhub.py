@@ -357,9 +357,20 @@ def remove(args):
             shutil.rmtree(prefix)   # what remains are files made by the hub or the users (hub state, exchange)
 
 
+def role_config(args):
+    """Write the users' Jupyter config (the same files setup writes to <prefix>/etc) into --out: the
+    single-user image for Zero to JupyterHub is built with it (hub/Dockerfile)."""
+    cfg = {"exchange": args.exchange, "course_dir": args.course_dir}
+    for rel, text in role_files(cfg).items():
+        path = Path(args.out) / rel
+        print(f"  {'would' if args.dry_run else 'write':<8} {path}")
+        if not args.dry_run:
+            write_if_changed(path, text)
+
+
 def parse(argv):
     ap = argparse.ArgumentParser(prog="classhub", description=__doc__.split("\n\n")[0])
-    ap.add_argument("command", choices=["setup", "start", "up", "remove"])
+    ap.add_argument("command", choices=["setup", "start", "up", "remove", "role-config"])
     ap.add_argument("--prefix", default=DEFAULT_PREFIX, help=f"where everything goes (default {DEFAULT_PREFIX})")
     ap.add_argument("--instructor", help="the instructor's account name")
     ap.add_argument("--students", default="", help="comma-separated student account names")
@@ -374,6 +385,9 @@ def parse(argv):
                     help="interpreter the shared venv is made from; every user must be able to run it "
                          "(default /usr/bin/python3)")
     ap.add_argument("--dry-run", action="store_true", help="print what would be done, change nothing")
+    ap.add_argument("--out", help="role-config: folder to write the users' Jupyter config into")
+    ap.add_argument("--exchange", default="/srv/nbgrader/exchange", help="role-config: the exchange root")
+    ap.add_argument("--course-dir", default="/home/jovyan/nnlib-course", help="role-config: instructor's course")
     args = ap.parse_args(argv)
     args.students = [s for s in args.students.split(",") if s]
     if args.command in ("setup", "up") and not args.instructor:
@@ -390,6 +404,8 @@ def main(argv=None):
             start(args)
     elif args.command == "start":
         start(args)
+    elif args.command == "role-config":
+        role_config(args)
     else:
         remove(args)
 
