@@ -225,8 +225,9 @@ def test_instructor_tools_for_the_instructor_only(class_hub):
         instructor.http.get(instructor.user_url(path), timeout=60).raise_for_status()
         resp = student.http.get(student.user_url(path), timeout=60)
         assert resp.status_code == 404, f"a student gets HTTP {resp.status_code} for /{path}"
-    resp = student.http.get(student.user_url("courses"), timeout=60)
-    assert resp.status_code == 404, f"course list for a student: HTTP {resp.status_code}"
+    resp = student.http.get(student.user_url("formgraders"), timeout=60)   # the course_list server extension
+    assert resp.status_code == 404, f"the instructor's course list for a student: HTTP {resp.status_code}"
+    instructor.http.get(instructor.user_url("formgraders"), timeout=60).raise_for_status()
     assert student.assignments()["success"], "the student's Assignment List API does not answer"
     disabled = re.search(r'"disabledExtensions":\s*(\{[^}]*\}|\[[^\]]*\])', student.http.get(
         student.user_url("lab"), timeout=60).text)
