@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import secrets
+import shutil
 import signal
 import statistics
 import subprocess
@@ -104,7 +105,7 @@ def first_answer_cell():
 
 def as_instructor(cfg, instructor, env, *cmd):
     t0 = time.perf_counter()
-    sh(["runuser", "-u", instructor, "--", *cmd], cwd=cfg["course_dir"], env=env)
+    sh([shutil.which("runuser"), "-u", instructor, "--", *cmd], cwd=cfg["course_dir"], env=env)
     return time.perf_counter() - t0
 
 

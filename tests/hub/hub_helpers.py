@@ -102,7 +102,7 @@ class ClassHub:
         """``cmd`` as account ``name``, with the environment the hub gave that user's server."""
         env = self.server_env(name)
         env = {k: v for k, v in env.items() if not k.startswith("JUPYTERHUB_")}
-        proc = subprocess.run(["runuser", "-u", name, "--", *cmd], cwd=cwd or env["HOME"], env=env,
+        proc = subprocess.run([shutil.which("runuser"), "-u", name, "--", *cmd], cwd=cwd or env["HOME"], env=env,
                               capture_output=True, text=True, timeout=timeout)
         if check and proc.returncode != 0:
             pytest.fail(f"{' '.join(cmd)} as {name} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n"

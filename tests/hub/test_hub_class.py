@@ -306,7 +306,8 @@ def test_class_release_submit_grade_feedback(class_hub, new_page):
     time.sleep(1.1)   # nbgrader's timestamps have one-second resolution in the folder names
     sc.write_notebook(NOTEBOOK, fill_notebook(sc.read_notebook(NOTEBOOK), {first_answer: answers[first_answer]}))
     sc.submit(TOPIC)
-    c_times = sorted(s["timestamp"] for s in sc.assignments()["value"] if s["status"] == "submitted")
+    c_times = sorted(sub["timestamp"] for item in sc.assignments()["value"] if item["status"] == "submitted"
+                     for sub in item.get("submissions", [item]))
     assert len(c_times) == 2, sc.assignments()
 
     # 3. the instructor collects, grades, releases feedback
