@@ -110,14 +110,16 @@ def as_instructor(cfg, instructor, env, *cmd):
 
 
 def projection(per_user_mib, kernel_mib, cpu_per_student, grade_per_student, n_measured, serve_s):
+    """300 students, each with a server and one kernel that imported the course (per-user figures x 300)."""
     users, cores, ram_gib = 300, 16, 64
     mem = users * (per_user_mib + kernel_mib) / 1024
     return {
         "memory_300_GiB": round(mem, 1), "memory_fits_64GiB": mem < ram_gib * 0.8,
         "cpu_to_serve_300_at_once_s": round(users * cpu_per_student / cores, 1),
         "grade_300_on_16_workers_s": round(users * grade_per_student / cores, 1),
-        "note": f"from {n_measured} students served in {serve_s:.1f} s on this 2-core machine; "
-                "per-user figures scaled linearly, 80% of RAM usable",
+        "note": f"from {n_measured} students served in {serve_s:.1f} s on this 2-core machine; every student "
+                "with one server and one kernel that imported the course; linear scaling; fits = under 80% of RAM; "
+                "grading time assumes 16 parallel workers at the measured serial rate",
     }
 
 
@@ -166,14 +168,12 @@ def main():
 
         collect_s = as_instructor(cfg, instructor, env, str(venv_bin / "nbgrader"), "collect", TOPIC)
         submitted = Path(cfg["course_dir"]) / "submitted"
-        own = [n for n in students
-               if f"# submitted by {n}\n" in (submitted / n / TOPIC / f"{TOPIC}.ipynb").read_text()
-               and all(f"# submitted by {m}\n" not in (submitted / n / TOPIC / f"{TOPIC}.ipynb").read_text()
-                       for m in students if m != n)] if submitted.is_dir() else []
+        own = [n for n in students if _markers(submitted / n / TOPIC / f"{TOPIC}.ipynb", marker) == [n]]
         # grading: the course's documented two steps (switch to `python -m coursetools grade` when it lands)
         grade_s = as_instructor(cfg, instructor, env, str(venv_bin / "python"), "-m", "coursetools", "preflight", TOPIC)
         grade_s += as_instructor(cfg, instructor, env, str(venv_bin / "nbgrader"), "autograde", TOPIC,
                                  "--CourseDirectory.submitted_directory=preflight")
+        course_kernel_mib = _kernel_with_course_mib(students[0], _server_env(students[0]), venv_bin)
         server_mib = [u[0] for u in use.values()]
         kernel_mib = [u[1] for u in use.values()]
         cpu = [use[n][2] - cpu_before[n] for n in students]
@@ -185,6 +185,8 @@ def main():
             "server_ready_s_median": round(statistics.median(r["server"] for r in results), 1),
             "server_pss_mib": {"median": round(statistics.median(server_mib), 1), "max": round(max(server_mib), 1)},
             "idle_kernel_pss_mib_median": round(statistics.median(kernel_mib), 1),
+            "kernel_with_course_imports_pss_mib": round(course_kernel_mib, 1),
+            "load_average_at_end": Path("/proc/loadavg").read_text().split()[:3],
             "cpu_s_per_student_median": round(statistics.median(cpu), 2),
             "collected": f"{len([n for n in students if (submitted / n).is_dir()])} of {len(students)}",
             "own_notebook_collected": f"{len(own)} of {len(students)}",
@@ -192,7 +194,7 @@ def main():
             "grade_s_per_student": round(grade_s / len(students), 2),
         }
         report["projection_300_students_16_cores_64GiB"] = projection(
-            statistics.median(server_mib), statistics.median(kernel_mib), statistics.median(cpu),
+            statistics.median(server_mib), course_kernel_mib, statistics.median(cpu),
             grade_s / len(students), len(students), serve_s)
         print(json.dumps(report, indent=1))
     finally:
@@ -207,6 +209,29 @@ def main():
                 pass
         if not args.keep and (prefix / "manifest.json").exists():
             subprocess.run([sys.executable, str(CLASSHUB), "remove", "--prefix", str(prefix)], capture_output=True)
+
+
+def _markers(path, grade_id):
+    """The names in ``# submitted by NAME`` lines of the answer cell ``grade_id`` of a collected notebook."""
+    import nbformat
+    if not path.is_file():
+        return []
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            return [line.split("# submitted by ", 1)[1] for line in cell.source.splitlines()
+                    if line.startswith("# submitted by ")]
+    return []
+
+
+KERNEL_IMPORTS = ("import numpy, matplotlib.pyplot, nnlib, ipykernel.kernelapp\n"
+                  "print([l for l in open('/proc/self/smaps_rollup') if l.startswith('Pss:')][0].split()[1])")
+
+
+def _kernel_with_course_mib(student, env, venv_bin):
+    """PSS of a Python that imported what a course notebook imports (numpy, matplotlib, nnlib, ipykernel)."""
+    out = sh([shutil.which("runuser"), "-u", student, "--", str(venv_bin / "python"), "-c", KERNEL_IMPORTS],
+             env=env, cwd="/tmp").stdout
+    return int(out.strip().splitlines()[-1]) / 1024
 
 
 def _free_port():
