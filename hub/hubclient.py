@@ -95,9 +95,3 @@ class HubSession:
     def write_notebook(self, path, nb):
         body = {"type": "notebook", "format": "json", "content": nb}
         return self.api("PUT", f"api/contents/{path}", data=json.dumps(body))
-
-    def stop_server(self):
-        """The hub's own "Stop My Server" (the user's token is not needed: the hub's cookie is)."""
-        xsrf = self.http.cookies.get("_xsrf", path="/hub/") or ""
-        self.http.delete(f"{self.base}/hub/api/users/{self.name}/server", headers={"X-XSRFToken": xsrf},
-                         timeout=self.timeout)
