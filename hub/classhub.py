@@ -348,13 +348,13 @@ def remove(args):
         if path == prefix:
             continue
         print(f"  {'would' if args.dry_run else 'remove':<8} {path}")
-        if not args.dry_run and path.exists():
-            shutil.rmtree(path)
+        if not args.dry_run and path.exists():   # rm -rf: several times faster than rmtree on a venv
+            subprocess.run(["rm", "-rf", "--one-file-system", "--", str(path)], check=True)
     if str(prefix) in manifest["paths"]:
         print(f"  {'would' if args.dry_run else 'remove':<8} {prefix} (with manifest.json)")
         if not args.dry_run:
             (prefix / "manifest.json").unlink()
-            shutil.rmtree(prefix)   # what remains are files made by the hub or the users (hub state, exchange)
+            subprocess.run(["rm", "-rf", "--one-file-system", "--", str(prefix)], check=True)   # what remains are files made by the hub or the users (hub state, exchange)
 
 
 def role_config(args):
