@@ -354,7 +354,8 @@ def remove(args):
         print(f"  {'would' if args.dry_run else 'remove':<8} {prefix} (with manifest.json)")
         if not args.dry_run:
             (prefix / "manifest.json").unlink()
-            subprocess.run(["rm", "-rf", "--one-file-system", "--", str(prefix)], check=True)   # what remains are files made by the hub or the users (hub state, exchange)
+            # what remains are files the hub or the users made (hub state, exchange contents)
+            subprocess.run(["rm", "-rf", "--one-file-system", "--", str(prefix)], check=True)
 
 
 def role_config(args):
