@@ -38,8 +38,9 @@ import warnings  # noqa: E402
 warnings.filterwarnings("ignore", message=r"Object of type <Submitted\w+> not in session", module=r"nbgrader\.")
 
 # ---- Quiet, complete messages (docs/instructors.md, "What the course's configuration closes") ----
-# `nbgrader validate` in a terminal prints each failure in full (nbgrader cuts lines at 90 characters).
-c.Validator.width = 10_000
+# `nbgrader validate` in a terminal prints each failure in full (nbgrader cuts lines at 90 characters;
+# the width also sets its separator lines). `python -m coursetools validate` never cuts a line.
+c.Validator.width = 400
 # Grading kernels talk to nbgrader encrypted (CurveZMQ; ipykernel warns about plain TCP otherwise).
 c.KernelManager.transport_encryption = "auto"
 
