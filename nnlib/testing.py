@@ -3,11 +3,12 @@
     check_close("f(0.5)", f(0.5), 0.856531, rtol=1e-6)
     -> AssertionError: f(0.5): expected 0.856531, got 1.356531 (|difference| 0.5 > tolerance 8.6e-07)
 
-In a notebook (IPython), importing this module makes every AssertionError show its message first, above the
+In a notebook (IPython), importing this module makes every error show its message first, above the
 traceback, and the traceback skips the frames of these helpers (`__tracebackhide__`), so a student reads
 what failed before where. `check_uses` turns a follow-on failure into "fix your earlier function first".
 """
 
+import dis
 import sys
 import warnings
 
@@ -132,15 +133,33 @@ def check_stable(name, fn, *args, **kwargs):
     return result
 
 
-def check_uses(name, check):
-    """Run `check()`, a quick test of the student's earlier function `name` that this part builds on.
+def _calls_global(fn, name):
+    """Whether fn's code (or a function nested in it) reads the global `name`; True if fn has no code."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return True
+    codes = [code]
+    while codes:
+        c = codes.pop()
+        if any(i.opname == "LOAD_GLOBAL" and i.argval == name for i in dis.get_instructions(c)):
+            return True
+        codes += [k for k in c.co_consts if hasattr(k, "co_code")]
+    return False
 
-    If it fails (or raises anything), the student reads which function to fix first instead of a
+
+def check_uses(caller, name, check):
+    """When the student's `caller` uses their earlier function `name`, run `check()` (a quick test of it) first.
+
+    If that fails (or raises anything), the student reads which function to fix first instead of a
     follow-on failure that never names it:
-        check_uses("softmax", lambda: check_close("softmax([[0, 0]])", softmax(np.zeros((1, 2))), [[0.5, 0.5]]))
+        check_uses(mlp_loss_and_grads, "softmax",
+                   lambda: check_close("softmax([[0, 0]])", softmax(np.zeros((1, 2))), [[0.5, 0.5]]))
     -> AssertionError: this part uses your `softmax`, which fails its own tests: fix it first (softmax(...): ...)
+    A `caller` that does not call `name` is not held to it.
     """
     __tracebackhide__ = True
+    if not _calls_global(caller, name):
+        return
     try:
         check()
     except Exception as e:  # noqa: BLE001  (whatever the earlier function does wrong, name it)
@@ -161,7 +180,7 @@ def show_warnings_on_stdout():
 
 
 def _message_first(shell, etype, value, tb, tb_offset=None):
-    """IPython handler for AssertionError: the message on the first line, then the usual traceback."""
+    """IPython handler for exceptions: the message on the first line, then the usual traceback."""
     stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
     shell._showtraceback(etype, value, [f"\x1b[0;31m{etype.__name__}\x1b[0m: {value}", *stb])
 
@@ -173,7 +192,7 @@ def _show_messages_first():
         return
     shell = get_ipython()
     if shell is not None and hasattr(shell, "set_custom_exc"):
-        shell.set_custom_exc((AssertionError,), _message_first)
+        shell.set_custom_exc((Exception,), _message_first)
 
 
 _show_messages_first()
