@@ -45,11 +45,15 @@ c.Validator.width = 400
 c.KernelManager.transport_encryption = "auto"
 
 # The exchange (release_assignment, fetch, submit, collect, release_feedback). On one machine it is
-# the course's own exchange/ folder (git-ignored, created here); on JupyterHub every user must share
-# one folder: set NBGRADER_EXCHANGE_ROOT (e.g. /srv/nbgrader/exchange) in everyone's environment.
+# the course's own exchange/ folder (git-ignored, created here), with the students' submission cache in
+# it; on JupyterHub every user must share one folder: set NBGRADER_EXCHANGE_ROOT (e.g.
+# /srv/nbgrader/exchange) in everyone's environment (each user's cache stays in their home).
 # nbgrader's own default, /usr/local/share/nbgrader/exchange, is never used.
 if os.environ.get("NBGRADER_EXCHANGE_ROOT"):
     c.Exchange.root = os.environ["NBGRADER_EXCHANGE_ROOT"]
 else:
     c.Exchange.root = os.path.join(c.CourseDirectory.root, "exchange")
-    os.makedirs(c.Exchange.root, exist_ok=True)
+    c.Exchange.cache = os.path.join(c.Exchange.root, "_student_cache")
+    if not os.path.isdir(c.Exchange.root):  # before anything lists it (JupyterLab's Assignments tab)
+        os.makedirs(c.Exchange.root)
+        os.chmod(c.Exchange.root, 0o777)  # the mode release_assignment insists on (it warns and sets it)

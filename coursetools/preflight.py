@@ -21,12 +21,12 @@ import difflib
 import json
 import re
 import shutil
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
-from nbgrader.utils import make_unique_key
 
 from .nbmeta import grade_id as _grade_id
 from .nbmeta import nbgrader_meta
@@ -199,7 +199,7 @@ def _write_exchange_files(src, dst, notebook, report):
         (dst / "timestamp.txt").write_text(when.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
         report.repairs.append(f"no timestamp.txt (placed by hand): used the file's time, {when:%Y-%m-%d %H:%M} UTC")
     if not (src / "submission_secret.txt").exists():
-        (dst / "submission_secret.txt").write_text(make_unique_key())
+        (dst / "submission_secret.txt").write_text(uuid.uuid4().hex)
 
 
 def _choose_notebook(src, dst, assignment, report):
