@@ -11,6 +11,7 @@ import hashlib
 import html as html_lib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -156,7 +157,7 @@ CASES = {
     "deleted_answer": ("solution", delete_answer, None, {"test_df"}, ["answer cell 'df' is missing"]),
     "deleted_test": ("solution", delete_test, None, set(), ["test cell 'test_df' is missing"]),
     "deleted_written_answer": ("solution", delete_written, None, set(), ["answer cell 'why_diverge' is missing"]),
-    "edited_test": ("solution", edit_test, None, {"test_f"}, []),
+    "edited_test": ("solution", edit_test, None, {"test_f"}, ["locked cell 'test_f' was edited"]),
     "extra_cells": ("solution", extra_cells, None, set(), []),
     "renamed": ("solution", None, f"{TOPIC} (1).ipynb", set(), [f"graded '{TOPIC} (1).ipynb'"]),
     "stripped_metadata": ("solution", strip_metadata, None, set(), ["restored the metadata"]),
@@ -261,6 +262,32 @@ def test_preflight_reports(adversarial, case):
 def test_clean_submissions_are_not_flagged(adversarial):
     for case in ("reference", "million_lines", "unrelated_warning", "exception"):
         assert adversarial["reports"][case].status == "ok", adversarial["reports"][case]
+
+
+def test_autograde_warns_only_about_the_edited_test_cell(adversarial):
+    """Honest test cells lack only the hidden tests: the pre-flight gives them back, so nbgrader's checksum
+    warning (an instructor reads it as tampering) is left for the one real edit (case "edited_test")."""
+    out = adversarial["autograde"]
+    changed = re.findall(r"Attribute 'checksum' for cell (\w+) has changed", out.stdout + out.stderr)
+    assert changed == ["test_f"], changed
+
+
+def test_hand_placed_submissions_get_what_release_feedback_needs(adversarial, tmp_path):
+    """Submissions placed by hand have no timestamp.txt / submission_secret.txt (the exchange writes them)."""
+    root = adversarial["root"]
+    for name in ("reference", "renamed"):
+        for f in ("timestamp.txt", "submission_secret.txt"):
+            assert (root / "preflight" / name / TOPIC / f).is_file(), (name, f)
+    assert (root / "preflight" / "reference" / TOPIC / "timestamp.txt").read_text() == "2026-11-20 10:00:00.000000 UTC"
+    src = tmp_path / "submitted" / "hand" / TOPIC
+    src.mkdir(parents=True)
+    shutil.copy(root / "committed_release" / f"{TOPIC}.ipynb", src)
+    os.utime(src / f"{TOPIC}.ipynb", (1764000000, 1764000000))
+    shutil.copytree(root / "assignments", tmp_path / "assignments")
+    (report,) = preflight_assignment(TOPIC, tmp_path)
+    assert (tmp_path / "preflight" / "hand" / TOPIC / "timestamp.txt").read_text() == "2025-11-24 16:00:00.000000 UTC"
+    assert len((tmp_path / "preflight" / "hand" / TOPIC / "submission_secret.txt").read_text()) == 32
+    assert any("no timestamp.txt" in r for r in report.repairs), report
 
 
 def test_originals_are_never_modified(adversarial):
