@@ -376,13 +376,13 @@ def instructor_run(tmp_path_factory, course_root, timed):
     env.update(JUPYTER_DATA_DIR=str(data), PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]))
     nbgrader_default = Path("/usr/local/share/nbgrader/exchange")
     existed = nbgrader_default.exists()
-    log, codes = [], {}
+    log, regenerate_log, codes = [], [], {}
 
-    def run(tool, *args):
+    def run(tool, *args, into=log):
         start = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", tool, *args], cwd=root, env=env, capture_output=True,
                               text=True, timeout=600)
-        log.append(
+        into.append(
             f"$ {tool} {' '.join(args)}   (exit {proc.returncode}, {time.perf_counter() - start:.1f} s)\n"
             f"{proc.stdout}{proc.stderr}")
         codes[" ".join((tool, *args))] = proc.returncode
@@ -394,6 +394,8 @@ def instructor_run(tmp_path_factory, course_root, timed):
         run("coursetools", "gradebook")
         api = NbGraderAPI(coursedir=CourseDirectory(config=load_config(root)), config=load_config(root))
         first_view = {a["name"]: a["max_score"] for a in api.get_assignments()}
+        # after editing solutions/ (nbgrader announces the overwrite --force asks for: kept apart)
+        run("nbgrader", "generate_assignment", CLI_TOPIC, "--force", into=regenerate_log)
         run("nbgrader", "release_assignment", CLI_TOPIC)
         run("nbgrader", "fetch_assignment", CLI_TOPIC)
         nbformat.write(_answered(release, solution), notebook_path(root, ".", CLI_TOPIC))
@@ -420,7 +422,7 @@ def instructor_run(tmp_path_factory, course_root, timed):
                 continue  # reported by the tests
             grades[s] = {g.name: g.auto_score for nb in sub.notebooks for g in nb.grades if g.cell_type == "code"}
     outside = [str(p) for p in data.rglob("*")] + ([str(nbgrader_default)] if nbgrader_default.exists() > existed else [])
-    return dict(root=root, log="\n".join(log), codes=codes, validate=validate, first_view=first_view,
+    return dict(root=root, log="\n".join(log), regenerate_log="\n".join(regenerate_log), codes=codes, validate=validate, first_view=first_view,
                 students=students, grades=grades, outside=outside)
 
 
@@ -432,6 +434,33 @@ def test_instructor_commands_succeed(instructor_run):
 def test_instructor_commands_print_no_warning_and_no_traceback(instructor_run):
     noisy = [line for line in instructor_run["log"].splitlines() if any(word in line for word in NOISE)]
     assert not noisy, "\n".join(noisy[:30])
+
+
+def test_regenerating_warns_only_that_it_overwrites(instructor_run, course_root):
+    noisy = [line for line in instructor_run["regenerate_log"].splitlines() if any(word in line for word in NOISE)]
+    release = instructor_run["root"] / "assignments" / CLI_TOPIC
+    assert noisy == [f"[GenerateAssignmentApp | WARNING] Removing existing assignment: {release}"], noisy
+    assert json.loads((release / f"{CLI_TOPIC}.ipynb").read_text()) == \
+        json.loads(notebook_path(course_root, "assignments", CLI_TOPIC).read_text())
+
+
+def test_readme_instructor_commands_are_the_ones_tested(instructor_run, course_root):
+    """Every nbgrader / coursetools command of the README's instructor block ran in `instructor_run`."""
+    readme = (course_root / "README.md").read_text()
+    block = readme.split("## Teaching with it (instructors)")[1].split("```bash")[1].split("```")[0]
+    commands = [line.split("#")[0].split() for line in block.splitlines() if line.strip()]
+    ran = set(instructor_run["codes"])
+    missing = [" ".join(c) for c in commands
+               if " ".join(c[2:] if c[:2] == ["python", "-m"] else c) not in ran]
+    assert commands and not missing, f"README commands not run by the test: {missing}; ran: {sorted(ran)}"
+
+
+def test_readme_gives_a_time_range_a_work_branch_and_the_benchmarks(course_root):
+    readme = (course_root / "README.md").read_text()
+    assert not re.search(r"\d+ tests in \d+ s", readme), "a single measurement is not a time a reader can expect"
+    assert re.search(r"\d+ to \d+ minutes", readme) and "time python -m pytest" in readme
+    assert "git switch -c" in readme and "cp -r assignments/" in readme
+    assert "benchmarks/README.md" in readme and (course_root / "benchmarks" / "README.md").is_file()
 
 
 def test_first_formgrader_view_has_the_max_scores(instructor_run):
