@@ -143,7 +143,7 @@ def _restore_metadata(nb, by_id, owner, report):
             new = (nbformat.v4.new_code_cell if rcell.cell_type == "code" else nbformat.v4.new_markdown_cell)(cell.source)
             new.metadata = cell.metadata
             nb.cells[i] = cell = new
-        cell.metadata["nbgrader"] = copy.deepcopy(rcell.metadata["nbgrader"])
+        cell.metadata["nbgrader"] = copy.deepcopy(nbgrader_meta(rcell))
 
 
 def _restore_order(nb, order, owner, report):

@@ -18,12 +18,14 @@ import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from nbgrader.api import Gradebook
 
 from coursetools.feedback import hidden_lines
 from coursetools.preflight import format_reports, preflight_assignment
 from coursetools.scan import scan_notebook, scan_source
+from nnlib.testing import check_close, check_uses
 
 TOPIC = "01_gradient_descent"
 CELL_TIMEOUT = 10  # seconds; the course's own config allows 120, the infinite loop needs only to be cut
@@ -374,3 +376,35 @@ def test_scan_allows_what_the_assignment_asks_for():
     source = "def check_close(a, b):\n    return abs(a - b) < 1e-9"
     assert [f.kind for f in scan_source(source)] == ["tamper"]
     assert scan_source(source, allowed={"check_close"}) == []
+
+
+# ---------------------------------------------------------------- follow-on failures name their cause
+
+def _softmax_wrong_axis(z):
+    return np.exp(z) / np.exp(z).sum(axis=0)
+
+
+def test_check_uses_names_the_earlier_function_that_fails():
+    def loss(z):  # a later part that calls the student's softmax
+        return float(-np.log(_softmax_wrong_axis(z)[0, 0]))
+
+    with pytest.raises(AssertionError, match=r"this part uses your `_softmax_wrong_axis`, which fails its own "
+                                             r"tests: fix it first \(softmax\(\[\[0, 0\]\]\): 2 of 2 values differ"):
+        check_uses(loss, "_softmax_wrong_axis",
+                   lambda: check_close("softmax([[0, 0]])", _softmax_wrong_axis(np.zeros((1, 2))), [[0.5, 0.5]]))
+
+
+def test_check_uses_holds_only_a_function_that_calls_it():
+    def tanh_grad(x):  # uses np.tanh, an attribute named like the student's `tanh`, not the student's function
+        return 1 - np.tanh(x) ** 2
+
+    calls = []
+    check_uses(tanh_grad, "tanh", lambda: calls.append("checked") or check_close("x", 1.0, 2.0))
+    assert calls == []
+    with pytest.raises(AssertionError, match=r"this part uses your `_blank`, which fails its own tests: fix it first "
+                                             r"\(NotImplementedError\)"):
+        check_uses(lambda x: 2 * _blank(x), "_blank", lambda: _blank(0.0))
+
+
+def _blank(x):
+    raise NotImplementedError()
