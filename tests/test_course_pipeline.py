@@ -373,7 +373,8 @@ def instructor_run(tmp_path_factory, course_root, timed):
     shutil.copy(course_root / "nbgrader_config.py", root)
     data = tmp_path_factory.mktemp("jupyter_data")  # where nbgrader's default student cache would go
     env = {k: v for k, v in os.environ.items() if not k.startswith("NBGRADER_")}
-    env.update(JUPYTER_DATA_DIR=str(data), PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]))
+    env.update(JUPYTER_DATA_DIR=str(data),
+               PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]))
     nbgrader_default = Path("/usr/local/share/nbgrader/exchange")
     existed = nbgrader_default.exists()
     log, regenerate_log, codes = [], [], {}
@@ -421,9 +422,11 @@ def instructor_run(tmp_path_factory, course_root, timed):
             except MissingEntry:
                 continue  # reported by the tests
             grades[s] = {g.name: g.auto_score for nb in sub.notebooks for g in nb.grades if g.cell_type == "code"}
-    outside = [str(p) for p in data.rglob("*")] + ([str(nbgrader_default)] if nbgrader_default.exists() > existed else [])
-    return dict(root=root, log="\n".join(log), regenerate_log="\n".join(regenerate_log), codes=codes, validate=validate, first_view=first_view,
-                students=students, grades=grades, outside=outside)
+    outside = [str(p) for p in data.rglob("*")]
+    if nbgrader_default.exists() and not existed:
+        outside.append(str(nbgrader_default))
+    return dict(root=root, log="\n".join(log), regenerate_log="\n".join(regenerate_log), codes=codes,
+                validate=validate, first_view=first_view, students=students, grades=grades, outside=outside)
 
 
 def test_instructor_commands_succeed(instructor_run):
@@ -465,7 +468,8 @@ def test_readme_gives_a_time_range_a_work_branch_and_the_benchmarks(course_root)
 
 def test_first_formgrader_view_has_the_max_scores(instructor_run):
     release = nbformat.read(notebook_path(instructor_run["root"], "assignments", CLI_TOPIC), as_version=4)
-    points = sum(c.metadata.nbgrader.get("points", 0) for c in release.cells if c.metadata.get("nbgrader", {}).get("grade"))
+    points = sum(c.metadata.nbgrader.get("points", 0) for c in release.cells
+                 if c.metadata.get("nbgrader", {}).get("grade"))
     assert instructor_run["first_view"] == {CLI_TOPIC: points}
 
 
