@@ -186,7 +186,10 @@ class Dense(Layer):
         Sequential starts here for a softmax output trained with cross-entropy (dh = (p - y)/N).
         """
         dx, dW, db = affine_backward(dh, self._cached(), need_dx)
-        self.grads = [dW, db] if self.use_bias else [dW]
+        # gradients in the parameters' dtype (dh may be float64 when the targets are)
+        self.grads = [dW.astype(self.dtype, copy=False)]
+        if self.use_bias:
+            self.grads.append(db.astype(self.dtype, copy=False))
         return dx
 
 
