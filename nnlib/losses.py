@@ -99,7 +99,8 @@ def softmax_crossentropy_with_logits(y_true, logits):
     y = as_float_array(_targets_like(y_true, logits), "y_true").astype(logits.dtype, copy=False)
     z = logits - logits.max(axis=1, keepdims=True)
     value = np.sum(y * (np.log(np.exp(z).sum(axis=1, keepdims=True)) - z)) / len(z)
-    return float(value), (softmax(logits) - y) / len(z)
+    _, grad = softmax_crossentropy(y, softmax(logits))  # the one gradient: (p - y) / N
+    return float(value), grad
 
 
 def hinge(y_true, y_pred):
