@@ -26,7 +26,11 @@ _SOFTMAX_CE_LOSSES = (losses_mod.categorical_crossentropy, losses_mod.sparse_cat
 
 
 class Sequential:
-    """A linear stack of layers. `seed` fixes the initial weights."""
+    """A linear stack of layers (Keras' Sequential).
+
+    `seed` seeds the initial weights: `build` draws every layer's weights, first layer first, from one
+    np.random.default_rng(seed), so the same layers and seed give the same starting point.
+    """
 
     def __init__(self, layers=None, seed=0, name="sequential"):
         self.layers, self.seed, self.name = [], seed, name
@@ -48,7 +52,11 @@ class Sequential:
         self.layers.append(layer)
 
     def build(self, input_shape, dtype=np.float32):
-        """Create every layer's parameters for inputs of shape (N, *input_shape), in `dtype`."""
+        """Create every layer's parameters for inputs of shape (N, *input_shape), in `dtype`.
+
+        fit/predict/evaluate build on first use (float32, or x's float dtype when the first layer has no
+        input_shape); call it yourself for a float64 model: `model.build((n_in,), np.float64)`.
+        """
         if not self.layers:
             raise ValueError("the model has no layers")
         dtype = np.dtype(dtype)
