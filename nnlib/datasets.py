@@ -159,7 +159,8 @@ def make_circles(n_samples=200, noise=0.05, factor=0.5, seed=0):
 
 
 def noisy_cosine(n_samples=200, noise=0.1, seed=0):
-    """The denoising example of lecture 02 (section 6; lecture 03 reuses it): a cosine sampled on [0, 2 pi] plus Gaussian noise.
+    """The denoising example of lecture 02 (section 6; lecture 03 reuses it): a cosine sampled on
+    [0, 2 pi] plus Gaussian noise.
 
     x evenly spaced in [0, 2 pi] (both ends included), y_clean = cos(x),
     y_noisy = y_clean + noise * N(0, 1). Returns (x, y_clean, y_noisy), each float64 (N, 1).
