@@ -55,15 +55,15 @@ class SGD(Optimizer):
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
 
     def _new_state(self, var):
-        return {"v": np.zeros_like(var)} if self.momentum else {}
+        return {"v": np.zeros_like(var), "step": np.empty_like(var)}
 
     def _update(self, var, grad, state):
         lr, mu = self.learning_rate, self.momentum
-        step = lr * grad
+        step = np.multiply(grad, lr, out=state["step"])  # lr g, in a buffer reused every step
         if not mu:
             var -= step          # w <- w - lr g
             return
-        v = state.setdefault("v", np.zeros_like(var))  # (momentum may have been set after the first step)
+        v = state["v"]
         v *= mu
         v -= step                # v <- mu v - lr g
         if self.nesterov:
