@@ -74,15 +74,18 @@ def nnlib_as(modules):
 
 
 def run_block(name, data, spec, weights, baseline):
-    """Seconds per step of one backend on one block, and the cores other processes used meanwhile."""
+    """One backend on one block: (wall seconds per step as the trainer times its epoch, this process's CPU
+    seconds per step over the whole call (setup included), cores other processes used meanwhile)."""
     trainer = backends.train_nnlib if name in ("nnlib", "baseline") else backends.TRAINERS[name]
+    cpu0 = time.process_time()
     with machine.CpuMeter() as meter:
         if name == "baseline":
             with nnlib_as(baseline):
                 seconds = trainer(data, spec, 0, weights)["epoch_seconds"][0]
         else:
             seconds = trainer(data, spec, 0, weights)["epoch_seconds"][0]
-    return seconds / ARGS.steps, meter.others / meter.wall
+    cpu = time.process_time() - cpu0
+    return seconds / ARGS.steps, cpu / ARGS.steps, meter.others / meter.wall
 
 
 def main():
@@ -93,7 +96,7 @@ def main():
     weights = backends.initial_weights(W1, 0)
     rows = ARGS.steps * 128
     test = {"x_test": data["x_test"][:256], "y_test": data["y_test"][:256]}
-    step = {n: [] for n in names}
+    step, cpu = {n: [] for n in names}, {n: [] for n in names}
     others = []
     print(f"CPU {machine.cpu_model()}; {ARGS.threads} thread(s); blocks of {ARGS.steps} steps; backends {names}")
     for b in range(ARGS.blocks + 1):
@@ -101,16 +104,21 @@ def main():
         block = dict(test, x_train=data["x_train"][start:start + rows], y_train=data["y_train"][start:start + rows])
         order = names[b % len(names):] + names[:b % len(names)]
         for name in order:
-            seconds, busy = run_block(name, block, spec, weights, baseline)
+            seconds, cpu_seconds, busy = run_block(name, block, spec, weights, baseline)
             if b > 0:  # block 0 warms up (imports, BLAS threads, allocator)
                 step[name].append(seconds)
+                cpu[name].append(cpu_seconds)
                 others.append(busy)
-    report(step, others)
-
-
-def report(step, others):
     print(f"others used {np.median(others):.2f} cores (median over timed calls; max {max(others):.2f}); "
           f"GEMM canary now {machine.canary():.0f} GFLOP/s, elementwise {machine.stream_canary():.0f} GB/s")
+    print("wall time per step (as mnist_mlp.py times an epoch):")
+    report(step)
+    print("this process's CPU time per step (whole call, setup included; with --threads 1 the least disturbed "
+          "by other processes):")
+    report(cpu)
+
+
+def report(step):
     for name, t in step.items():
         print(f"  {name:<9} median {np.median(t) * 1e6:7.0f} us/step  (best {min(t) * 1e6:.0f}) "
               f"-> {np.median(t) * 60000 / 128:.3f} s/epoch")
