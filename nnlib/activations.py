@@ -81,7 +81,7 @@ def d_relu(x):
 
 
 def leaky_relu(x, alpha=0.01):
-    """f(x) = x if x > 0 else alpha x (PReLU when alpha is learned; here it is fixed)."""
+    """f(x) = x if x > 0 else alpha x, with a fixed slope alpha."""
     x = np.asarray(x)
     return np.where(x > 0, x, alpha * x).astype(_float_dtype(x), copy=False)
 
@@ -92,6 +92,8 @@ def d_leaky_relu(x, alpha=0.01):
     return np.where(x > 0, 1.0, alpha).astype(_float_dtype(x), copy=False)
 
 
+# PReLU is this function with alpha learned by the network. nnlib learns no alpha: `prelu(x, alpha)` is
+# leaky ReLU at the alpha you pass (lecture 03 plots it under that name).
 prelu = leaky_relu
 d_prelu = d_leaky_relu
 
@@ -157,9 +159,20 @@ _REGISTRY = {
     "elu": (elu, d_elu),
     "softplus": (softplus, d_softplus),
 }
-NAMES = tuple(_REGISTRY) + ("softmax",)
 
 
 def get(name):
     """Return `(f, df)` for an activation name such as "relu" (softmax has no elementwise derivative)."""
     return lookup(_REGISTRY, name, "activation", " (or 'softmax' in Dense)")
+
+
+def resolve(name):
+    """`(f, grad)` for a layer, looked up once (as keras.activations.get does): out = f(x) and
+    dL/dx = grad(dout, x, out) for dout = dL/dout.
+
+    Elementwise: grad = dout * f'(x). Softmax: its Jacobian-vector product `softmax_backward(dout, out)`.
+    """
+    if name == "softmax":
+        return softmax, lambda dout, x, out: softmax_backward(dout, out)
+    f, df = get(name)
+    return f, lambda dout, x, out: dout * df(x)
