@@ -92,12 +92,6 @@ def d_leaky_relu(x, alpha=0.01):
     return np.where(x > 0, 1.0, alpha).astype(_float_dtype(x), copy=False)
 
 
-# PReLU is this function with alpha learned by the network. nnlib learns no alpha: `prelu(x, alpha)` is
-# leaky ReLU at the alpha you pass (lecture 03 plots it under that name).
-prelu = leaky_relu
-d_prelu = d_leaky_relu
-
-
 def elu(x, alpha=1.0):
     """f(x) = x if x > 0 else alpha (e^x - 1)."""
     x = np.asarray(x)
@@ -155,7 +149,6 @@ _REGISTRY = {
     "arctan": (arctan, d_arctan),
     "relu": (relu, d_relu),
     "leaky_relu": (leaky_relu, d_leaky_relu),
-    "prelu": (prelu, d_prelu),
     "elu": (elu, d_elu),
     "softplus": (softplus, d_softplus),
 }

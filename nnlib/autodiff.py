@@ -15,13 +15,13 @@ outputs) collect the sum of the gradients along every path.
     >>> x.grad, y.grad, z.grad
     (-4.0, -4.0, 3.0)
 
-`nnlib.plotting.draw_graph(root)` draws the computation graph with matplotlib (also importable from here).
+`nnlib.plotting.draw_graph(root)` draws the computation graph with matplotlib.
 """
 
 import math
 import numbers
 
-__all__ = ["Value", "draw_graph"]
+__all__ = ["Value"]
 
 
 class Value:
@@ -232,10 +232,3 @@ class Value:
 def _as_value(x):
     """Wrap a plain number in a (constant) Value; pass a Value through."""
     return x if isinstance(x, Value) else Value(x)
-
-
-def draw_graph(root, ax=None, fmt=".4f"):
-    """Draw the graph ending at `root`: see `nnlib.plotting.draw_graph` (drawing lives outside the engine)."""
-    from .plotting import draw_graph as draw
-
-    return draw(root, ax=ax, fmt=fmt)
