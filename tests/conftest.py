@@ -3,6 +3,7 @@
 Run everything from the course root with ``python -m pytest`` (config in pyproject.toml).
 """
 import os
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -83,3 +84,29 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(f"{step:<50} {seconds:6.1f} s")
         for line in _notes:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium through playwright, one per test session for tests/e2e and tests/hub
+    (playwright's sync API cannot run two instances in one process). Skips only when a piece is missing;
+    under ``.ci/run`` on a machine with Chromium (``NNLIB_E2E_REQUIRED=1``) a missing piece fails instead.
+    """
+    sys.path.insert(0, str(COURSE_ROOT / "tests" / "e2e"))
+    from lab_helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+
+    unavailable = pytest.fail if os.environ.get("NNLIB_E2E_REQUIRED") == "1" else pytest.skip
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        unavailable(f"browser tests: the playwright package is not installed ({exc}); run .ci/install-browser")
+    if not CHROMIUM.is_file():
+        unavailable(f"browser tests: {CHROMIUM} is missing (apt-get install chromium chromium-driver failed "
+                    "or no apt); run .ci/install-browser")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()

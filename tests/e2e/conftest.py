@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from lab_helpers import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, COURSE_ROOT, E2E_DIR, GRADED_TOPIC, NBGRADER_TIMEOUT,
+from lab_helpers import (ARTIFACTS, COURSE_ROOT, E2E_DIR, GRADED_TOPIC, NBGRADER_TIMEOUT,
                          REFERENCE_NAME, REFERENCE_STUDENT, SERVER_START_TIMEOUT, UI_TIMEOUT, VIEWPORT)
 
 
@@ -39,29 +39,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 # ------------------------------------------------------------------------------ the browser
-
-@pytest.fixture(scope="session")
-def browser():
-    """Headless Debian Chromium through playwright; skips only when one of the two is missing.
-
-    Under ``.ci/run`` on a machine with Chromium (``NNLIB_E2E_REQUIRED=1``) a missing piece fails instead.
-    """
-    unavailable = pytest.fail if os.environ.get("NNLIB_E2E_REQUIRED") == "1" else pytest.skip
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        unavailable(f"e2e: the playwright package is not installed ({exc}); run .ci/install-browser")
-    if not CHROMIUM.is_file():
-        unavailable(f"e2e: {CHROMIUM} is missing (apt-get install chromium chromium-driver failed or "
-                    "no apt); run .ci/install-browser")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
+# The session's one Chromium, `browser`, is in tests/conftest.py (the hub tests share it).
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):

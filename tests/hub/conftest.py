@@ -7,7 +7,6 @@ shared venv). Skips with the reason otherwise; under ``.ci/run`` as root with np
 run under a unique name and removed by name in teardown. Screenshots go to ``tests/e2e/artifacts/``
 (git-ignored) as ``hub_*.png``. Deselect with ``-m "not hub"``.
 """
-import os
 import secrets
 import shutil
 import subprocess
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from hub_helpers import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, CLASSHUB, HUB_TESTS, UI_TIMEOUT, VIEWPORT, ClassHub,
+from hub_helpers import (ARTIFACTS, CLASSHUB, HUB_TESTS, UI_TIMEOUT, VIEWPORT, ClassHub,
                          _check_prerequisites, _stop_hub, _wait_for_hub, account_exists, free_port,
                          kill_user_processes, run_classhub)
 
@@ -79,22 +78,8 @@ def class_hub(tmp_path_factory):
         shutil.rmtree(elsewhere, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def browser():
-    unavailable = pytest.fail if os.environ.get("NNLIB_E2E_REQUIRED") == "1" else pytest.skip
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        unavailable(f"hub: the playwright package is not installed ({exc}); run .ci/install-browser")
-    if not CHROMIUM.is_file():
-        unavailable(f"hub: {CHROMIUM} is missing; run .ci/install-browser")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+# `browser`, the session's one Chromium, is in tests/conftest.py (shared with tests/e2e: playwright's
+# sync API allows one instance per process).
 
 
 @pytest.fixture
