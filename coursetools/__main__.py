@@ -3,6 +3,7 @@
 import argparse
 import sys
 
+from .grade import add_grade_command
 from .preflight import format_reports, preflight_assignment
 
 
@@ -14,7 +15,10 @@ def main(argv=None):
     pre.add_argument("--course-dir", default=".")
     pre.add_argument("--submitted", default="submitted", help="where nbgrader collected the submissions")
     pre.add_argument("--out", default="preflight", help="where the repaired copies go")
+    add_grade_command(sub)
     args = parser.parse_args(argv)
+    if getattr(args, "run", None):
+        return args.run(args)
     try:
         reports = preflight_assignment(args.assignment, args.course_dir, args.submitted, args.out)
     except FileNotFoundError as e:
