@@ -23,7 +23,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .sandbox import Limits
+from .sandbox import Limits, chown_tree
 
 STATE = ".grading"
 # nbgrader 0.9.6 + SQLAlchemy 2.x: harmless "not in session" noise on every autograde
@@ -172,7 +172,9 @@ def grade_one(job):
         out = state / "graded" / student / aid
         shutil.rmtree(out, ignore_errors=True)
         out.parent.mkdir(parents=True, exist_ok=True)
+        chown_tree(graded, os.getuid(), os.getgid())  # back from the sandbox user
         shutil.move(graded, out)
+        shutil.rmtree(run, ignore_errors=True)  # a failed run's folder stays, for the instructor to look at
         return dict(student=student, ok=True, seconds=seconds, scores=scores, digest=job["digest"])
     except Exception as e:  # noqa: BLE001  (anything at all: the student is reported, never silently dropped)
         return dict(student=student, ok=False, seconds=time.monotonic() - start,
@@ -296,8 +298,10 @@ def _fan_out(client, jobs, options, on_result):
         on_result(result)
 
 
-def grade_assignment(assignment, course_dir=".", options=None, progress=None):
-    """Grade every submission of `assignment`; returns an Outcome. Raises GradingError before any grading."""
+def grade_assignment(assignment, course_dir=".", options=None, progress=None, client=None):
+    """Grade every submission of `assignment`; returns an Outcome. Raises GradingError before any grading.
+
+    `client`: a distributed.Client to reuse (several assignments in one run); by default one is made."""
     options = options or Options()
     course = Path(course_dir).resolve()
     state = _state(course, assignment)
@@ -313,15 +317,15 @@ def grade_assignment(assignment, course_dir=".", options=None, progress=None):
         outcome = Outcome(failed=dict(bad), skipped=done)
         if todo:
             snapshot_gradebook(course, state / "base.db", options.lock_wait)
-            _grade_todo(course, assignment, todo, options, outcome, progress)
+            _grade_todo(course, assignment, todo, options, outcome, progress, client)
         (state / "report.json").write_text(json.dumps(outcome.__dict__, indent=1))
         return outcome
     finally:
         run_lock.close()
 
 
-def _grade_todo(course, aid, todo, options, outcome, progress):
-    client, cluster = _client(options)
+def _grade_todo(course, aid, todo, options, outcome, progress, shared_client):
+    client, cluster = (shared_client, None) if shared_client else _client(options)
     try:
         if options.sandbox:
             from .sandbox import bwrap_problem
@@ -350,7 +354,8 @@ def _grade_todo(course, aid, todo, options, outcome, progress):
 
         _fan_out(client, _jobs(course, aid, todo, options), options, on_result)
     finally:
-        client.close()
+        if not shared_client:
+            client.close()
         if cluster is not None:
             cluster.close()
 
@@ -384,7 +389,7 @@ def _size(text):
 def add_grade_command(subparsers):
     """`grade` for python -m coursetools; sets args.run."""
     p = subparsers.add_parser("grade", help="grade every submission of an assignment, in parallel and sandboxed")
-    p.add_argument("assignment")
+    p.add_argument("assignment", nargs="+", help="one or more assignment ids (one cluster for all)")
     p.add_argument("--workers", type=int, default=0, help="worker processes (default: one per core)")
     p.add_argument("--scheduler", default="", help="address of a Dask scheduler (default: a local cluster)")
     p.add_argument("--no-sandbox", action="store_true", help="run student code without the sandbox (unsafe)")
@@ -414,15 +419,24 @@ def run_grade(args):
         return 2
     if args.no_sandbox:
         print("WARNING: --no-sandbox: student code runs as you, with your files and network.", file=sys.stderr)
-    bar = Bar()
+    client, cluster, status = None, None, 0
     try:
-        outcome = grade_assignment(args.assignment, args.course_dir, options, progress=bar)
-    except GradingError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+        if len(args.assignment) > 1:
+            client, cluster = _client(options)
+        for aid in args.assignment:
+            bar = Bar()
+            try:
+                outcome = grade_assignment(aid, args.course_dir, options, progress=bar, client=client)
+            except GradingError as e:
+                print(f"error: {e}", file=sys.stderr)
+                return 2
+            finally:
+                bar.close()
+            status = max(status, _summary(aid, outcome))
     finally:
-        bar.close()
-    return _summary(args.assignment, outcome)
+        if client is not None:
+            client.close(), cluster.close()
+    return status
 
 
 def _summary(aid, outcome):

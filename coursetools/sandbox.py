@@ -94,14 +94,22 @@ def sandbox_argv(scratch, sockets, uid, limits):
     argv += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     for path in (scratch, sockets):
         argv += _mkdirs(path, made) + ["--bind", path, path]
-    argv += ["--chdir", scratch, "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
-    return argv
+    argv += ["--chdir", scratch]
+    if os.geteuid() == 0:  # root: the kernel runs as an unused uid, so --nproc counts only its processes
+        return argv + ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
+    # an ordinary user: bwrap makes a user namespace; --nproc then counts all of this user's processes,
+    # which is why docs/instructors.md recommends a dedicated grading account
+    return argv + ["--unshare-user"]
 
 
-def _chown_tree(path, uid):
+def chown_tree(path, uid, gid):
+    """Give a folder and everything in it to uid:gid (no-op when not root: the kernel then runs as us)."""
+    if os.geteuid() != 0:
+        return
+    os.lchown(path, uid, gid)
     for root, dirs, files in os.walk(path):
         for name in [root] + [os.path.join(root, n) for n in dirs + files]:
-            os.lchown(name, uid, uid)
+            os.lchown(name, uid, gid)
 
 
 class SandboxKernelManager(AsyncKernelManager):
@@ -122,15 +130,15 @@ class SandboxKernelManager(AsyncKernelManager):
         self.ip = os.path.join(self._sockets, "k")
         self.connection_file = os.path.join(self._sockets, "kernel.json")
         self._uid = self.sandbox_uid or 60000 + os.getpid() % 5000
-        _chown_tree(self._scratch, self._uid)
-        os.chown(self._sockets, self._uid, self._uid)
+        chown_tree(self._scratch, self._uid, self._uid)
+        chown_tree(self._sockets, self._uid, self._uid)
         kw["stdout"] = subprocess.DEVNULL  # ipykernel's banner; errors still go to stderr
         kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}  # bwrap --clearenv sets the rest
         return await super()._async_pre_start_kernel(**kw)
 
     def write_connection_file(self, **kwargs):
         super().write_connection_file(**kwargs)
-        os.chown(self.connection_file, self._uid, self._uid)  # readable by the kernel, nobody else
+        chown_tree(self.connection_file, self._uid, self._uid)  # readable by the kernel, nobody else
 
     def format_kernel_cmd(self, extra_arguments=None):
         limits = Limits(self.memory, self.nproc, self.wall, self.blas_threads)
