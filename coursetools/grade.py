@@ -132,9 +132,9 @@ def _worker_config(job, run):
 def _why(result, seconds, limits, sandbox):
     """One line saying why nbgrader could not grade a submission."""
     text = (result.get("error") or "") + (result.get("log") or "")
+    if sandbox and seconds >= limits.wall - 1:
+        return f"wall-clock limit: still running after {limits.wall} s, the sandbox was stopped"
     if "DeadKernelError" in text or "Kernel died" in text or "kernel died" in text:
-        if sandbox and seconds >= limits.wall - 1:
-            return f"wall-clock limit: still running after {limits.wall} s, the sandbox was stopped"
         return "the kernel died (the submission exited or crashed it, or hit the memory/process limit)"
     if "UnresponsiveKernelError" in text or "became unresponsive" in text:
         return "the kernel stopped answering and could not be interrupted"
@@ -166,6 +166,7 @@ def grade_one(job):
         seconds = time.monotonic() - start
         graded = run / "autograded" / student / aid
         if not result["success"] or not graded.is_dir():
+            (run / "nbgrader.log").write_text((result.get("log") or "") + (result.get("error") or ""))
             return dict(student=student, ok=False, seconds=seconds,
                         reason=_why(result, seconds, job["limits"], job["sandbox"]))
         scores = read_scores(f"sqlite:///{run / 'gradebook.db'}", aid, student)
