@@ -136,6 +136,8 @@ def _why(result, seconds, limits, sandbox):
         return f"wall-clock limit: still running after {limits.wall} s, the sandbox was stopped"
     if "DeadKernelError" in text or "Kernel died" in text or "kernel died" in text:
         return "the kernel died (the submission exited or crashed it, or hit the memory/process limit)"
+    if "CellTimeoutError" in text:
+        return "a cell ran past the per-cell timeout and ignored the interrupt (a loop that never ends)"
     if "UnresponsiveKernelError" in text or "became unresponsive" in text:
         return "the kernel stopped answering and could not be interrupted"
     lines = [ln for ln in (result.get("error") or result.get("log") or "").splitlines() if ln.strip()]

@@ -7,7 +7,8 @@ What a kernel sees (everything else of the machine does not exist for it):
 - no network (`--unshare-net`: only its own loopback; the kernel talks to nbgrader over unix sockets, the
   `ipc` transport), its own PID namespace (every process it starts dies with it), an empty environment
   (no credentials), an unprivileged user id (`setpriv`), and `prlimit` limits: address space, number of
-  processes, and a wall-clock limit (`timeout -s KILL`) for the whole submission.
+  processes, and a wall-clock limit (`timeout -s KILL`) for the whole submission; it dies with the process
+  that started it (`setpriv --pdeathsig`, `bwrap --die-with-parent`).
 `SandboxKernelManager` is a jupyter_client kernel manager that starts kernels this way; nbgrader uses it
 through `ExecutePreprocessor.kernel_manager_class`.
 """
@@ -76,7 +77,8 @@ def _mkdirs(path, made):
 def sandbox_argv(scratch, sockets, uid, limits):
     """The command prefix that runs a program in the sandbox (append the program's argv)."""
     scratch, sockets = os.path.realpath(scratch), os.path.realpath(sockets)
-    argv = ["timeout", "-s", "KILL", str(limits.wall),
+    # setpriv --pdeathsig: the whole sandbox dies with the grading worker (e.g. a SIGKILLed Dask worker)
+    argv = ["setpriv", "--pdeathsig", "KILL", "--", "timeout", "-s", "KILL", str(limits.wall),
             "prlimit", f"--as={limits.memory}", f"--nproc={limits.nproc}", "--",
             "bwrap", "--die-with-parent", "--new-session", "--unshare-net", "--unshare-pid", "--unshare-ipc",
             "--unshare-uts", "--clearenv"]

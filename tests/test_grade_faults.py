@@ -1,9 +1,10 @@
 """Faults during `python -m coursetools grade`: the run completes, everyone else is right, culprits are named.
 
 One class of topic 01 is graded with two workers while, at the same time: a Dask worker is SIGKILLed in the
-middle of the run, another process holds `gradebook.db`'s write lock for 30 s, and four submissions misbehave
-(never ends even when interrupted, allocates 30 GB, fork bomb, kills its own kernel). Then the instructor replaces
-the two culprits that could not be graded and runs the command again: it grades only those two.
+middle of the run, another process holds `gradebook.db`'s write lock for 30 s, and five submissions misbehave
+(never ends even when interrupted, too slow overall for the wall-clock limit, allocates 30 GB, fork bomb, kills its
+own kernel). Then the instructor replaces the three culprits that could not be graded and runs the command
+again: it grades only those three.
 """
 
 import json
@@ -24,7 +25,8 @@ from coursetools.grade_synthetic import add_submissions, make_course, make_submi
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
 TOPIC = "01_gradient_descent"
-CELL_TIMEOUT, TIME_LIMIT = 8, 30  # seconds: small, so the test is quick
+UNGRADABLE = {"never_ends", "dies", "too_slow"}
+CELL_TIMEOUT, TIME_LIMIT = 8, 20  # seconds: small, so the test is quick
 
 NEVER_ENDS = """
 import time
@@ -48,6 +50,15 @@ except OSError as e:
     print('fork refused after', _n, 'processes:', e)
 """
 DIES = "import os\nos._exit(1)\n"
+SLOW = "import time\ntime.sleep(6)  # under the cell timeout, but in every answer cell: over the wall-clock limit\n"
+
+
+def _slow_everywhere(solution, release):
+    nb = make_submission(solution, release, "reference")
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
+            cell.source += "\n\n" + SLOW
+    return nb
 
 
 def _with_code(solution, release, code, fail=False):
@@ -75,6 +86,7 @@ def faulty_class(tmp_path_factory, course_root):
     good = {f"ref{i}": "reference" for i in range(5)} | {"blank": "blank"}
     culprits = {name: _with_code(solution, release, code) for name, code in
                 [("never_ends", NEVER_ENDS), ("alloc30gb", ALLOC_30GB), ("forkbomb", FORK_BOMB), ("dies", DIES)]}
+    culprits["too_slow"] = _slow_everywhere(solution, release)
     add_submissions(course, TOPIC, good | culprits)
     env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
     cmd = [sys.executable, "-m", "coursetools", "grade", TOPIC, "--workers", "2",
@@ -93,9 +105,10 @@ def faulty_class(tmp_path_factory, course_root):
     started.wait(60)
     out, err = proc.communicate(timeout=900)
     locker.join()
-    first = dict(returncode=proc.returncode, stdout=out, stderr=err, seconds=time.perf_counter() - start)
-    # the instructor reads the report, gets fixed notebooks for the two culprits, and runs the command again
-    add_submissions(course, TOPIC, {"never_ends": "reference", "dies": "reference"})
+    first = dict(returncode=proc.returncode, stdout=out, stderr=err, seconds=time.perf_counter() - start,
+                 report=json.loads((course / ".grading" / TOPIC / "report.json").read_text()))
+    # the instructor reads the report, gets fixed notebooks for the culprits, and runs the command again
+    add_submissions(course, TOPIC, {s: "reference" for s in UNGRADABLE})
     again = subprocess.run(cmd, cwd=course, env=env, capture_output=True, text=True, timeout=900)
     return dict(course=course, first=first, again=again, good=good, culprits=culprits, killed=killed)
 
@@ -110,8 +123,9 @@ def test_run_completes_and_names_the_culprits(faulty_class):
     print(first["stdout"], first["stderr"][-3000:], f"first run {first['seconds']:.0f} s")
     assert first["returncode"] == 1, first["stdout"] + first["stderr"][-3000:]  # someone is ungraded
     failed = {line.split()[1].rstrip(":") for line in first["stdout"].splitlines() if line.startswith("  FAILED ")}
-    assert failed == {"never_ends", "dies"}, first["stdout"]
-    assert "FAILED never_ends: wall-clock limit" in first["stdout"]
+    assert failed == UNGRADABLE, first["stdout"]
+    assert "FAILED never_ends: a cell ran past the per-cell timeout and ignored the interrupt" in first["stdout"]
+    assert "FAILED too_slow: wall-clock limit" in first["stdout"]
     assert "FAILED dies: the kernel died" in first["stdout"]
 
 
@@ -136,18 +150,15 @@ def test_limits_were_hit_inside_the_sandbox(faulty_class):
 
 
 def test_culprits_are_not_left_with_a_grade(faulty_class):
-    course = faulty_class["course"]
-    report = json.loads((course / ".grading" / TOPIC / "report.json").read_text())
-    assert set(report["failed"]) == {"never_ends", "dies"}
-    for student in ("never_ends", "dies"):
-        assert not (course / ".grading" / TOPIC / "done" / f"{student}.json").exists()
+    assert set(faulty_class["first"]["report"]["failed"]) == UNGRADABLE
+    assert not set(faulty_class["first"]["report"]["graded"]) & UNGRADABLE
 
 
 def test_second_run_finishes_them(faulty_class):
     again, course = faulty_class["again"], faulty_class["course"]
     assert again.returncode == 0, again.stdout + again.stderr[-3000:]
-    assert "2 graded now, 9 graded by an earlier run, 0 NOT graded" in again.stdout, again.stdout
-    assert _total(course, "never_ends") == _total(course, "dies") == _total(course, "ref0")
+    assert "3 graded now, 8 graded by an earlier run, 0 NOT graded" in again.stdout, again.stdout
+    assert all(_total(course, s) == _total(course, "ref0") for s in UNGRADABLE)
 
 
 def test_refuses_without_sandbox_tool(tmp_path):
