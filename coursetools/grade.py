@@ -196,7 +196,8 @@ def ensure_preflight(course, aid):
     submitted = {p.parent.name: p for p in (course / "submitted").glob(f"*/{aid}") if p.is_dir()}
     known = {r["student"]: r for r in json.loads(report.read_text())} if report.exists() else {}
     made = report.stat().st_mtime if report.exists() else 0
-    stale = set(submitted) - set(known) or any(
+    missing = [s for s in submitted if not (course / "preflight" / s / aid).is_dir()]
+    stale = set(submitted) - set(known) or missing or any(
         f.stat().st_mtime > made for src in submitted.values() for f in [src, *src.rglob("*")])
     if stale:
         return {r.student: r.__dict__ | {"status": r.status} for r in preflight_assignment(aid, course)}

@@ -81,10 +81,3 @@ def test_feedback_and_export_work_on_the_result(two_courses, topics):
         for student in STUDENTS:
             scores = read_scores(f"sqlite:///{parallel / 'gradebook.db'}", topic, student)
             assert by[(topic, student)] == pytest.approx(sum(v or 0 for v in scores.values())), (topic, student)
-
-
-def test_second_run_grades_nothing_again(two_courses, topics):
-    parallel = two_courses[1]
-    again = _run(["coursetools", "grade", topics[0], "--workers", "2"], parallel)
-    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
-    assert f"0 graded now, {len(STUDENTS)} graded by an earlier run, 0 NOT graded" in again.stdout, again.stdout

@@ -4,6 +4,9 @@ Each case is the reference solution of topic 01 (or its blank release) broken th
 notebooks. All of them go through `python -m coursetools preflight` and then one
 `nbgrader autograde --CourseDirectory.submitted_directory=preflight` run, as docs/instructors.md says.
 Every case states the auto-graded cells it must lose and what the pre-flight must report.
+The hostile cases at the end (HOSTILE) are graded by `python -m coursetools grade` in its sandbox instead: each
+tries to read the hidden tests, the gradebook or another student, to reach the network or to write outside its
+folder, and must gain nothing.
 """
 
 import copy
