@@ -65,7 +65,7 @@ def run_once(template_course, topic, config, workdir):
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         print(done.stdout[-2000:], done.stderr[-2000:], file=sys.stderr)
-    return dict(seconds=seconds, ok=done.returncode == 0, contention=busy, load=os.getloadavg()[0])
+    return dict(seconds=seconds, ok=done.returncode == 0, contention=busy, load_avg=os.getloadavg()[0])
 
 
 def startup_cost(workdir, topic, template_course):
@@ -108,7 +108,7 @@ def _line(row, rows):
     rate = 60 * row["students"] / row["seconds"]
     return (f"{row['topic']:<20} {'loaded' if row['load'] else 'quiet':<6} {row['config']:<9} "
             f"{row['seconds']:7.1f} s {rate:6.1f} students/min  x{ratio:4.2f} vs serial  "
-            f"contention {row['contention']:.2f} load {row['load']:.1f}{'' if row['ok'] else '  FAILED'}")
+            f"contention {row['contention']:.2f} load avg {row['load_avg']:.1f}{'' if row['ok'] else '  FAILED'}")
 
 
 def projection(rows):

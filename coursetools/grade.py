@@ -197,7 +197,7 @@ def ensure_preflight(course, aid):
     known = {r["student"]: r for r in json.loads(report.read_text())} if report.exists() else {}
     made = report.stat().st_mtime if report.exists() else 0
     missing = [s for s in submitted if not (course / "preflight" / s / aid).is_dir()]
-    stale = set(submitted) - set(known) or missing or any(
+    stale = set(submitted) != set(known) or missing or any(
         f.stat().st_mtime > made for src in submitted.values() for f in [src, *src.rglob("*")])
     if stale:
         return {r.student: r.__dict__ | {"status": r.status} for r in preflight_assignment(aid, course)}
