@@ -7,7 +7,9 @@ under a competing CPU load (one busy-looping process), in the same session, and 
 minute and the speed-up over serial nbgrader measured under the same load. Serial nbgrader also gets
 OPENBLAS_NUM_THREADS=1 (otherwise it thrashes under load, see docs/instructors.md), so the ratio is the
 tool's own gain. Contention is measured before each run: the wall/CPU ratio of a fixed 0.2 s busy loop
-(1.0 = a core to ourselves). The per-student cost is taken from the 1-worker run minus its fixed start-up.
+(1.0 = a core to ourselves). The CPU seconds of every run (all its processes, kernels included) are reported
+too: unlike wall time they hardly depend on what else the machine runs. The per-student cost is taken from the
+1-worker run minus its fixed start-up.
 
     python benchmarks/grade_speed.py                      # every topic, 60 students: about 1.5-3 h here
     python benchmarks/grade_speed.py --topics 01_gradient_descent --students 20 --no-load   # a quick look
@@ -17,6 +19,7 @@ Not a test: nothing here asserts a time.
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -60,12 +63,15 @@ def run_once(template_course, topic, config, workdir):
     else:
         cmd = [sys.executable, "-m", "coursetools", "grade", topic, "--workers", config[-1]]
     busy = contention()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(cmd, cwd=course, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)  # every reaped descendant
     if done.returncode != 0:
         print(done.stdout[-2000:], done.stderr[-2000:], file=sys.stderr)
-    return dict(seconds=seconds, ok=done.returncode == 0, contention=busy, load_avg=os.getloadavg()[0])
+    return dict(seconds=seconds, cpu=cpu, ok=done.returncode == 0, contention=busy, load_avg=os.getloadavg()[0])
 
 
 def startup_cost(workdir, topic, template_course):
@@ -108,6 +114,7 @@ def _line(row, rows):
     rate = 60 * row["students"] / row["seconds"]
     return (f"{row['topic']:<20} {'loaded' if row['load'] else 'quiet':<6} {row['config']:<9} "
             f"{row['seconds']:7.1f} s {rate:6.1f} students/min  x{ratio:4.2f} vs serial  "
+            f"CPU {row.get('cpu', float('nan')):6.1f} s ({row.get('cpu', float('nan')) / row['students']:.2f} s/student)  "
             f"contention {row['contention']:.2f} load avg {row['load_avg']:.1f}{'' if row['ok'] else '  FAILED'}")
 
 
