@@ -90,10 +90,11 @@ def sandbox_argv(scratch, sockets, uid, limits):
     for link, target in (("/bin", "usr/bin"), ("/lib", "usr/lib"), ("/lib64", "usr/lib64"), ("/sbin", "usr/sbin")):
         if os.path.islink(link):
             argv += ["--symlink", target, link]
-    made = set()
+    # a private /tmp first: the venv, the course or the scratch folder may live under /tmp (CI, pytest)
+    argv += ["--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp"]
+    made = {"/tmp"}
     for path in _visible_paths():
         argv += _mkdirs(path, made) + ["--ro-bind", path, path]
-    argv += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     for path in (scratch, sockets):
         argv += _mkdirs(path, made) + ["--bind", path, path]
     argv += ["--chdir", scratch]
