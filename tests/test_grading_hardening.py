@@ -491,7 +491,11 @@ def test_no_hidden_test_in_outputs_or_feedback(hostile):
     course = hostile["course"]
     assert hostile["feedback"].returncode == 0, hostile["feedback"].stderr[-3000:]
     for case in HOSTILE:
-        graded = (course / "autograded" / case / TOPIC / f"{TOPIC}.ipynb").read_text()
+        # the autograded notebook's *sources* hold the hidden tests by nbgrader's design; what the student's
+        # code printed (its outputs) and the feedback page must not
+        nb = nbformat.read(course / "autograded" / case / TOPIC / f"{TOPIC}.ipynb", as_version=4)
+        graded = json.dumps([c.get("outputs", []) for c in nb.cells], ensure_ascii=False)
+        graded += "\n".join(str(o.get("text", "")) for c in nb.cells for o in c.get("outputs", []))
         page = html_lib.unescape((course / "feedback" / case / TOPIC / f"{TOPIC}.html").read_text())
         leaks = [s for s in secrets if s in graded or s in page]
         assert not leaks, (case, leaks[:3])
