@@ -23,7 +23,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .sandbox import Limits, chown_tree
+from .sandbox import Limits, chown_tree, remove_socket_dirs
 
 STATE = ".grading"
 # nbgrader 0.9.6 + SQLAlchemy 2.x: harmless "not in session" noise on every autograde
@@ -183,6 +183,7 @@ def grade_one(job):
         return dict(student=student, ok=False, seconds=time.monotonic() - start,
                     reason=f"grading crashed: {type(e).__name__}: {e}")
     finally:
+        remove_socket_dirs()
         lock.close()
 
 

@@ -25,6 +25,7 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Int, Unicode
 
 SYSTEM_DIRS = ("/usr", "/etc", "/opt")
+_socket_dirs = []  # made by this process's kernel managers; remove_socket_dirs() clears them
 BLAS_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -129,6 +130,7 @@ class SandboxKernelManager(AsyncKernelManager):
         self._scratch = os.path.realpath(kw.get("cwd") or os.getcwd())
         # unix socket paths are limited to ~107 bytes: keep them short, outside the course
         self._sockets = tempfile.mkdtemp(prefix="nbgrade-", dir=self.socket_root)
+        _socket_dirs.append(self._sockets)
         self.transport = "ipc"
         self.ip = os.path.join(self._sockets, "k")
         self.connection_file = os.path.join(self._sockets, "kernel.json")
@@ -152,3 +154,9 @@ class SandboxKernelManager(AsyncKernelManager):
         await super()._async_cleanup_resources(restart=restart)
         if not restart and getattr(self, "_sockets", None):
             shutil.rmtree(self._sockets, ignore_errors=True)
+
+
+def remove_socket_dirs():
+    """Remove the socket folders of this process's kernels (also of kernels that died without a shutdown)."""
+    while _socket_dirs:
+        shutil.rmtree(_socket_dirs.pop(), ignore_errors=True)
