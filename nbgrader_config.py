@@ -22,9 +22,38 @@ c.OverwriteCells.add_missing_cells = True
 
 # Feedback never shows hidden tests: ClearHiddenTests removes them from the source, and
 # ClearHiddenTracebacks (coursetools) first cuts error messages that would quote a hidden line.
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
+# Named by strings, not classes, so the Formgrader can show its configuration (it must be JSON).
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "coursetools.feedback.ClearHiddenTracebacks",
+    "coursetools.feedback.ClearHiddenTests",  # nbgrader's, minus a config warning (coursetools/feedback.py)
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
 
-from coursetools.feedback import ClearHiddenTracebacks  # noqa: E402
+# SQLAlchemy 2 (alembic, which nbgrader needs, requires it) warns "Object of type <SubmittedAssignment> not in
+# session" while nbgrader builds a new submission; nbgrader adds that object to the session right after
+# (nbgrader/api.py, Gradebook.add_submission), so nothing is lost. Only this message is silenced.
+import warnings  # noqa: E402
 
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTracebacks, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+warnings.filterwarnings("ignore", message=r"Object of type <Submitted\w+> not in session", module=r"nbgrader\.")
+
+# ---- Quiet, complete messages (docs/instructors.md, "What the course's configuration closes") ----
+# `nbgrader validate` in a terminal prints each failure in full (nbgrader cuts lines at 90 characters;
+# the width also sets its separator lines). `python -m coursetools validate` never cuts a line.
+c.Validator.width = 400
+# Grading kernels talk to nbgrader encrypted (CurveZMQ; ipykernel warns about plain TCP otherwise).
+c.KernelManager.transport_encryption = "auto"
+
+# The exchange (release_assignment, fetch, submit, collect, release_feedback). On one machine it is
+# the course's own exchange/ folder (git-ignored, created here), with the students' submission cache in
+# it; on JupyterHub every user must share one folder: set NBGRADER_EXCHANGE_ROOT (e.g.
+# /srv/nbgrader/exchange) in everyone's environment (each user's cache stays in their home).
+# nbgrader's own default, /usr/local/share/nbgrader/exchange, is never used.
+if os.environ.get("NBGRADER_EXCHANGE_ROOT"):
+    c.Exchange.root = os.environ["NBGRADER_EXCHANGE_ROOT"]
+else:
+    c.Exchange.root = os.path.join(c.CourseDirectory.root, "exchange")
+    c.Exchange.cache = os.path.join(c.Exchange.root, "_student_cache")
+    if not os.path.isdir(c.Exchange.root):  # before anything lists it (JupyterLab's Assignments tab)
+        os.makedirs(c.Exchange.root)
+        os.chmod(c.Exchange.root, 0o777)  # the mode release_assignment insists on (it warns and sets it)

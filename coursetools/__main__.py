@@ -1,24 +1,20 @@
-"""python -m coursetools preflight <assignment> [--course-dir DIR] [--submitted DIR] [--out DIR]"""
+"""Course tools, run from the course root:
+
+  python -m coursetools validate <notebook>        visible tests, whole messages; exit 0 all pass, 1 any fails
+  python -m coursetools gradebook                  record every assignment and its max score in gradebook.db
+  python -m coursetools preflight <assignment>     repair copies of the submissions into preflight/
+  python -m coursetools grade <assignment>         grade the class: parallel, sandboxed (see grade --help)
+"""
 
 import argparse
 import sys
 
+from . import gradebook, validate
 from .grade import add_grade_command
 from .preflight import format_reports, preflight_assignment
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m coursetools", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    pre = sub.add_parser("preflight", help="repair copies of the submissions before nbgrader autograde")
-    pre.add_argument("assignment")
-    pre.add_argument("--course-dir", default=".")
-    pre.add_argument("--submitted", default="submitted", help="where nbgrader collected the submissions")
-    pre.add_argument("--out", default="preflight", help="where the repaired copies go")
-    add_grade_command(sub)
-    args = parser.parse_args(argv)
-    if getattr(args, "run", None):
-        return args.run(args)
+def _preflight(args):
     try:
         reports = preflight_assignment(args.assignment, args.course_dir, args.submitted, args.out)
     except FileNotFoundError as e:
@@ -28,6 +24,28 @@ def main(argv=None):
     print(f"\n{len(reports)} submission(s); {sum(r.status == 'flagged' for r in reports)} flagged for review.")
     print(f"Next: nbgrader autograde {args.assignment} --CourseDirectory.submitted_directory={args.out}")
     return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m coursetools", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    pre = sub.add_parser("preflight", help="repair copies of the submissions before nbgrader autograde")
+    pre.add_argument("assignment")
+    pre.add_argument("--course-dir", default=".")
+    pre.add_argument("--submitted", default="submitted", help="where nbgrader collected the submissions")
+    pre.add_argument("--out", default="preflight", help="where the repaired copies go")
+    pre.set_defaults(run=_preflight)
+    val = sub.add_parser("validate", help="run a notebook's visible tests; exit 1 if any fails")
+    val.add_argument("notebook")
+    val.add_argument("--course-dir", default=".")
+    val.set_defaults(run=lambda a: validate.validate(a.notebook, a.course_dir))
+    book = sub.add_parser("gradebook", help="record every assignment with its max score in gradebook.db")
+    book.add_argument("--course-dir", default=".")
+    book.set_defaults(run=lambda a: gradebook.run(a.course_dir))
+    add_grade_command(sub)
+    args = parser.parse_args(argv)
+    return args.run(args)
 
 
 if __name__ == "__main__":

@@ -13,12 +13,14 @@ import ast
 import re
 from dataclasses import dataclass
 
+from .nbmeta import nbgrader_meta
+
 PROTECTED_MODULES = {"np", "numpy", "nnlib", "builtins", "__builtins__", "testing", "nnlib_testing", "math",
                      "warnings", "sys"}
 PROTECTED_PACKAGES = {"numpy", "nnlib", "builtins", "math", "warnings", "sys"}  # what an import alias may point to
 NAMESPACE_CALLS = {"globals", "vars", "locals"}  # globals()["check_close"] = ... rebinds a name
 HELPER_NAMES = {"check_close", "check_shape", "check_dtype", "check_finite", "check_raises", "check_stable",
-                "check_not_none"}
+                "check_not_none", "check_uses"}
 PROCESS_CALLS = {"system", "popen", "spawnl", "spawnv", "spawnve", "spawnlp", "execv", "execve", "execl", "execlp",
                  "execvp", "fork", "forkpty", "posix_spawn", "posix_spawnp", "startfile"}
 PROCESS_MODULES = {"subprocess", "multiprocessing", "pty", "pexpect"}
@@ -211,8 +213,7 @@ def scan_notebook(nb, allowed=()):
                 pass  # reported by scan_source if the student can edit it
     findings = []
     for i, cell in enumerate(nb.cells):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.cell_type != "code" or meta.get("locked"):
+        if cell.cell_type != "code" or nbgrader_meta(cell).get("locked"):
             continue
         findings += scan_source(cell.source, i, allowed, aliases)
     return findings

@@ -5,14 +5,15 @@
     model.compile(SGD(0.1), "categorical_crossentropy", metrics=["accuracy"])
 """
 
-from .callbacks import Callback, EarlyStopping, History, LambdaCallback, ModelCheckpoint
-from .layers import Activation, Dense, Flatten, affine_backward, affine_forward
+from .callbacks import Callback, EarlyStopping, History, LambdaCallback, LearningRateScheduler, ModelCheckpoint
+from .layers import Activation, Dense, Dropout, Flatten, affine_backward, affine_forward
 from .model import Sequential
 from .optimizers import SGD, Adam, RMSprop
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Sequential", "Dense", "Activation", "Flatten", "affine_forward", "affine_backward",
-    "SGD", "RMSprop", "Adam", "Callback", "History", "EarlyStopping", "ModelCheckpoint", "LambdaCallback",
+    "Sequential", "Dense", "Activation", "Dropout", "Flatten", "affine_forward", "affine_backward",
+    "SGD", "RMSprop", "Adam", "Callback", "History", "EarlyStopping", "ModelCheckpoint", "LearningRateScheduler",
+    "LambdaCallback",
 ]

@@ -13,12 +13,15 @@ def as_float_array(x, name="x"):
         arr = arr.astype(np.float32)
     elif arr.dtype.kind != "f":
         raise ValueError(f"{name}: expected a real numeric array, got dtype {arr.dtype}")
-    check_finite(arr, name)
+    require_finite(arr, name)
     return arr
 
 
-def check_finite(arr, name="x"):
-    """Raise ValueError if `arr` holds NaN or infinity, saying how many and where the first is."""
+def require_finite(arr, name="x"):
+    """Raise ValueError if `arr` holds NaN or infinity, saying how many and where the first is.
+
+    (For library input. `nnlib.testing.check_finite` is the assertion that assignment tests use.)
+    """
     if not np.all(np.isfinite(arr)):
         bad = ~np.isfinite(arr)
         first = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -27,21 +30,17 @@ def check_finite(arr, name="x"):
         )
 
 
-def check_ndim(arr, ndim, name="x", shape_hint=""):
-    """Raise ValueError unless `arr.ndim == ndim`."""
-    if arr.ndim != ndim:
-        hint = f" {shape_hint}" if shape_hint else ""
-        raise ValueError(f"{name}: expected a {ndim}-D array{hint}, got shape {arr.shape}")
-
-
 def check_same_shape(a, b, name_a="y_true", name_b="y_pred"):
     """Raise ValueError unless `a` and `b` have the same shape."""
     if a.shape != b.shape:
         raise ValueError(f"{name_a} and {name_b} must have the same shape, got {a.shape} and {b.shape}")
 
 
-def lookup(registry, key, what, passthrough=""):
-    """registry[key], or a ValueError naming the known keys (e.g. "unknown loss 'x'; expected one of [...]")."""
+def lookup(registry, key, what, message_suffix=""):
+    """registry[key], or a ValueError naming the known keys (e.g. "unknown loss 'x'; expected one of [...]").
+
+    `message_suffix` is appended to that message, e.g. " or a callable".
+    """
     if key not in registry:
-        raise ValueError(f"unknown {what} {key!r}; expected one of {sorted(registry)}{passthrough}")
+        raise ValueError(f"unknown {what} {key!r}; expected one of {sorted(registry)}{message_suffix}")
     return registry[key]

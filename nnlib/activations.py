@@ -81,7 +81,7 @@ def d_relu(x):
 
 
 def leaky_relu(x, alpha=0.01):
-    """f(x) = x if x > 0 else alpha x (PReLU when alpha is learned; here it is fixed)."""
+    """f(x) = x if x > 0 else alpha x, with a fixed slope alpha."""
     x = np.asarray(x)
     return np.where(x > 0, x, alpha * x).astype(_float_dtype(x), copy=False)
 
@@ -90,10 +90,6 @@ def d_leaky_relu(x, alpha=0.01):
     """f'(x) = 1 if x > 0 else alpha."""
     x = np.asarray(x)
     return np.where(x > 0, 1.0, alpha).astype(_float_dtype(x), copy=False)
-
-
-prelu = leaky_relu
-d_prelu = d_leaky_relu
 
 
 def elu(x, alpha=1.0):
@@ -153,13 +149,23 @@ _REGISTRY = {
     "arctan": (arctan, d_arctan),
     "relu": (relu, d_relu),
     "leaky_relu": (leaky_relu, d_leaky_relu),
-    "prelu": (prelu, d_prelu),
     "elu": (elu, d_elu),
     "softplus": (softplus, d_softplus),
 }
-NAMES = tuple(_REGISTRY) + ("softmax",)
 
 
 def get(name):
     """Return `(f, df)` for an activation name such as "relu" (softmax has no elementwise derivative)."""
     return lookup(_REGISTRY, name, "activation", " (or 'softmax' in Dense)")
+
+
+def resolve(name):
+    """`(f, grad)` for a layer, looked up once (as keras.activations.get does): out = f(x) and
+    dL/dx = grad(dout, x, out) for dout = dL/dout.
+
+    Elementwise: grad = dout * f'(x). Softmax: its Jacobian-vector product `softmax_backward(dout, out)`.
+    """
+    if name == "softmax":
+        return softmax, lambda dout, x, out: softmax_backward(dout, out)
+    f, df = get(name)
+    return f, lambda dout, x, out: dout * df(x)

@@ -15,14 +15,13 @@ outputs) collect the sum of the gradients along every path.
     >>> x.grad, y.grad, z.grad
     (-4.0, -4.0, 3.0)
 
-`draw_graph(root)` draws the computation graph with matplotlib: one box per value (label, data,
-grad) and one circle per operation.
+`nnlib.plotting.draw_graph(root)` draws the computation graph with matplotlib.
 """
 
 import math
 import numbers
 
-__all__ = ["Value", "draw_graph"]
+__all__ = ["Value"]
 
 
 class Value:
@@ -233,77 +232,3 @@ class Value:
 def _as_value(x):
     """Wrap a plain number in a (constant) Value; pass a Value through."""
     return x if isinstance(x, Value) else Value(x)
-
-
-def draw_graph(root, ax=None, fmt=".4f"):
-    """Draw the computation graph ending at `root` with matplotlib and return the Axes.
-
-    Values are boxes showing `label`, `data` and `grad` (formatted with `fmt`); each operation is
-    a small circle between its inputs and its result. Inputs are on the left, `root` on the right.
-    """
-    if not isinstance(root, Value):
-        raise ValueError(f"draw_graph(root): expected a Value, got {type(root).__name__}")
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
-
-    order = root.topological_order()
-    # column: 0 for leaves, else 2 + the largest column of the inputs (the op circle sits in between)
-    col = {}
-    for v in order:
-        col[id(v)] = 0 if not v._prev else 2 + max(col[id(c)] for c in v._prev)
-    # row: leaves get consecutive rows in depth-first order, a result sits at the mean of its inputs
-    row, next_row, taken = {}, [0], set()
-
-    def place(v):
-        if id(v) in row:
-            return row[id(v)]
-        if not v._prev:
-            row[id(v)] = next_row[0]
-            next_row[0] += 1
-        else:
-            y = sum(place(c) for c in v._prev) / len(v._prev)
-            # boxes in one column must not overlap (e.g. a*b and a+b sit at the same mean)
-            while any(c == col[id(v)] and abs(y - yy) < 0.75 for c, yy in taken):
-                y += 0.75
-            row[id(v)] = y
-        taken.add((col[id(v)], row[id(v)]))
-        return row[id(v)]
-
-    place(root)
-
-    if ax is None:
-        n_cols = max(col.values()) + 1
-        n_rows = max(row.values()) - min(row.values()) + 1
-        _, ax = plt.subplots(figsize=(1.6 + 1.5 * n_cols, 0.6 + 1.1 * n_rows))
-    dx, dy = 1.5, 1.1  # spacing in data units
-    box_w, box_h, r = 1.15, 0.72, 0.2
-
-    def xy(v):
-        return col[id(v)] * dx, -row[id(v)] * dy
-
-    def arrow(start, end):
-        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=10, color="0.35",
-                                     lw=1.0, shrinkA=0, shrinkB=0))
-
-    for v in order:
-        x, y = xy(v)
-        ax.add_patch(FancyBboxPatch((x - box_w / 2, y - box_h / 2), box_w, box_h,
-                                    boxstyle="round,pad=0.02", fc="#eaf2fb", ec="#2b6cb0", lw=1.2))
-        title = v.label or ("const" if not v._prev else "")
-        text = f"{title}\n{v.data:{fmt}}\ngrad {v.grad:{fmt}}".lstrip("\n")
-        ax.text(x, y, text, ha="center", va="center", fontsize=8, family="monospace")
-        if v._prev:
-            ox, oy = x - dx, y  # the op circle, one column to the left of its result
-            ax.add_patch(Circle((ox, oy), r, fc="#fdf1dc", ec="#c05621", lw=1.2))
-            ax.text(ox, oy, v._op, ha="center", va="center", fontsize=8 if len(v._op) < 3 else 6)
-            arrow((ox + r, oy), (x - box_w / 2, y))
-            for c in v._prev:
-                cx, cy = xy(c)
-                arrow((cx + box_w / 2, cy), (ox - r, oy))
-    xs = [xy(v)[0] for v in order]
-    ys = [xy(v)[1] for v in order]
-    ax.set_xlim(min(xs) - box_w, max(xs) + box_w)
-    ax.set_ylim(min(ys) - box_h, max(ys) + box_h)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    return ax

@@ -1,4 +1,5 @@
-"""Callbacks with Keras' names and semantics: History, EarlyStopping, ModelCheckpoint, LambdaCallback.
+"""Callbacks with Keras' names and semantics: History, EarlyStopping, ModelCheckpoint, LearningRateScheduler,
+LambdaCallback. `Sequential.fit` calls each hook on every callback in order (History first).
 
 Epochs are counted from 0 in the hooks (as in Keras) and printed from 1.
 """
@@ -47,47 +48,60 @@ class History(Callback):
             self.history.setdefault(key, []).append(value)
 
 
-def _resolve_mode(mode, monitor):
-    if mode not in ("auto", "min", "max"):
-        raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
-    if mode == "auto":
-        return "max" if ("acc" in monitor or monitor.endswith("auc")) else "min"
-    return mode
+class MonitorCallback(Callback):
+    """Base of the callbacks that watch one log value (Keras' MonitorCallback): EarlyStopping, ModelCheckpoint.
+
+    `mode` "min" or "max" ("auto": "max" for accuracy/AUC, else "min"). A value improves on the best so far
+    when `current - min_delta > best` (mode "max") or `current + min_delta < best` (mode "min").
+    """
+
+    def __init__(self, monitor="val_loss", mode="auto", min_delta=0.0):
+        super().__init__()
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+        if mode == "auto":
+            mode = "max" if ("acc" in monitor or monitor.endswith("auc")) else "min"
+        self.monitor, self.mode, self.min_delta = monitor, mode, abs(float(min_delta))
+        self._reset_best()
+
+    def _reset_best(self):
+        self.best = -np.inf if self.mode == "max" else np.inf
+
+    def _current(self, logs):
+        """The monitored value in `logs`, or a ValueError naming the keys there are."""
+        if self.monitor not in (logs or {}):
+            raise ValueError(f"{type(self).__name__} monitors {self.monitor!r}, but the logs only have "
+                             f"{sorted(logs or {})} (val_* needs validation_split or validation_data)")
+        return logs[self.monitor]
+
+    def _is_improvement(self, current):
+        if self.mode == "max":
+            return current - self.min_delta > self.best
+        return current + self.min_delta < self.best
 
 
-class EarlyStopping(Callback):
+class EarlyStopping(MonitorCallback):
     """Stop training when `monitor` has not improved by more than `min_delta` for `patience` epochs.
 
-    An epoch improves on the best so far when `current - min_delta > best` (mode "max") or
-    `current + min_delta < best` (mode "min"). Prints "Epoch N: early stopping" like Keras.
+    "Improved" is MonitorCallback's rule. Prints "Epoch N: early stopping" like Keras.
     With `restore_best_weights`, the weights of the best epoch are put back when training stops.
     """
 
     def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, mode="auto",
                  restore_best_weights=False, verbose=1):
-        super().__init__()
-        self.monitor, self.min_delta, self.patience = monitor, abs(float(min_delta)), int(patience)
-        self.mode = _resolve_mode(mode, monitor)
+        super().__init__(monitor, mode, min_delta)
+        self.patience = int(patience)
         self.restore_best_weights, self.verbose = restore_best_weights, verbose
 
     def on_train_begin(self, logs=None):
         self.wait, self.stopped_epoch, self.best_epoch = 0, 0, 0
-        self.best = -np.inf if self.mode == "max" else np.inf
+        self._reset_best()
         self.best_weights = None
 
-    def _improved(self, current):
-        if self.mode == "max":
-            return current - self.min_delta > self.best
-        return current + self.min_delta < self.best
-
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        if self.monitor not in logs:
-            raise ValueError(f"EarlyStopping monitors {self.monitor!r}, but the logs only have {sorted(logs)} "
-                             "(val_* needs validation_split or validation_data)")
-        current = logs[self.monitor]
+        current = self._current(logs)
         self.wait += 1
-        if self._improved(current):
+        if self._is_improvement(current):
             self.best, self.best_epoch, self.wait = current, epoch, 0
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
@@ -105,31 +119,27 @@ class EarlyStopping(Callback):
                 print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
 
 
-class ModelCheckpoint(Callback):
+class ModelCheckpoint(MonitorCallback):
     """Save the weights (.npz) after every epoch to `filepath`, e.g. "checkpoints/w-{epoch:04d}.npz".
 
     `filepath` may use `epoch` (from 1) and any log key ("{val_loss:.4f}"). With `save_best_only`, only
-    epochs that improve `monitor` are saved. A file that exists and was not written by this callback is
-    never overwritten (FileExistsError) unless `overwrite=True`. `saved` lists the paths written.
+    epochs that improve `monitor` (MonitorCallback's rule, min_delta 0) are saved. A file that exists and
+    was not written by this callback is never overwritten (FileExistsError) unless `overwrite=True`.
+    `saved` lists the paths written.
     """
 
     def __init__(self, filepath, monitor="val_loss", save_best_only=False, mode="auto", verbose=0,
                  overwrite=False):
-        super().__init__()
-        self.filepath, self.monitor, self.save_best_only = str(filepath), monitor, save_best_only
-        self.mode = _resolve_mode(mode, monitor)
+        super().__init__(monitor, mode)
+        self.filepath, self.save_best_only = str(filepath), save_best_only
         self.verbose, self.overwrite = verbose, overwrite
         self.saved = []
-        self.best = -np.inf if self.mode == "max" else np.inf
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         if self.save_best_only:
-            if self.monitor not in logs:
-                raise ValueError(f"ModelCheckpoint monitors {self.monitor!r}, but the logs only have {sorted(logs)}")
-            current = logs[self.monitor]
-            better = current > self.best if self.mode == "max" else current < self.best
-            if not better:
+            current = self._current(logs)
+            if not self._is_improvement(current):
                 return
             self.best = current
         path = self.filepath.format(epoch=epoch + 1, **logs)
@@ -139,6 +149,30 @@ class ModelCheckpoint(Callback):
             self.saved.append(path)
         if self.verbose:
             print(f"Epoch {epoch + 1}: saved weights to {path}")
+
+
+class LearningRateScheduler(Callback):
+    """Set the optimizer's learning rate at the start of every epoch (Keras' LearningRateScheduler):
+
+        optimizer.learning_rate = schedule(epoch, current learning rate)      (epoch counted from 0)
+
+    e.g. `LearningRateScheduler(lambda epoch, lr: 0.2 * 0.5**epoch)` halves it every epoch.
+    With verbose=1 it prints the new rate.
+    """
+
+    def __init__(self, schedule, verbose=0):
+        super().__init__()
+        if not callable(schedule):
+            raise ValueError(f"LearningRateScheduler: expected a function schedule(epoch, lr), got {schedule!r}")
+        self.schedule, self.verbose = schedule, verbose
+
+    def on_epoch_begin(self, epoch, logs=None):
+        lr = self.schedule(epoch, self.model.optimizer.learning_rate)
+        if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) or not np.isfinite(lr) or lr <= 0:
+            raise ValueError(f"LearningRateScheduler: schedule({epoch}, lr) must return a positive number, got {lr!r}")
+        self.model.optimizer.learning_rate = float(lr)
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {float(lr)}.")
 
 
 class LambdaCallback(Callback):

@@ -2,25 +2,17 @@
 
 - ``load_mnist(path=None)``   MNIST as ``keras.datasets.mnist.load_data()`` returns it
 - ``make_moons``, ``make_circles``   2-D two-class problems for decision boundaries
-- ``noisy_cosine``            the denoising example of deck 004
+- ``noisy_cosine``            the denoising example of lecture 02 (section 6), reused in lecture 03
 """
 import gzip
 import hashlib
-import http.client
 import os
-import tempfile
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["load_mnist", "make_moons", "make_circles", "noisy_cosine", "MNIST_MIRRORS", "MNIST_SHA256"]
+__all__ = ["load_mnist", "make_moons", "make_circles", "noisy_cosine", "MNIST_SHA256"]
 
-# Public mirrors of the original gzip files, tried in order (tests point this at a file:// dir).
-MNIST_MIRRORS = (
-    "https://ossci-datasets.s3.amazonaws.com/mnist/",
-    "https://storage.googleapis.com/cvdf-datasets/mnist/",
-)
 # SHA-256 of the *decompressed* IDX files (the published values; the .gz bytes vary by compressor).
 MNIST_SHA256 = {
     "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
@@ -34,7 +26,6 @@ _SPLITS = {  # split -> (images file, labels file, number of examples)
 }
 _IDX_MAGIC = {0x00000803: 3, 0x00000801: 1}  # magic -> number of dimensions (uint8 data)
 _REPO_DIR = Path(__file__).resolve().parent.parent / "data" / "mnist"
-_CACHE = {}  # (dir, file stats) -> the four arrays; load_mnist returns copies
 
 
 def _candidate_dirs(path):
@@ -51,23 +42,18 @@ def _gz_files():
     return [name + ".gz" for name in MNIST_SHA256]
 
 
-def _verified_bytes(gz_bytes, name, where, fix):
-    """Decompress ``gz_bytes`` and check the SHA-256 of the result; return the raw IDX bytes."""
-    try:
-        raw = gzip.decompress(gz_bytes)
-    except (OSError, EOFError) as e:  # gzip.BadGzipFile is an OSError
-        raise ValueError(f"MNIST file {where} is not a valid gzip file ({e}){fix}") from None
-    digest = hashlib.sha256(raw).hexdigest()
-    if digest != MNIST_SHA256[name]:
-        raise ValueError(f"MNIST file {where} is corrupted: SHA-256 of its decompressed bytes is {digest}, "
-                         f"expected {MNIST_SHA256[name]}{fix}")
-    return raw
-
-
 def _read_verified(file):
-    """The verified raw IDX bytes of ``file`` (one of the four .gz files)."""
-    fix = f"; fix: delete {file} and call load_mnist() again to re-download it (or copy a good copy there)"
-    return _verified_bytes(file.read_bytes(), file.name[:-3], file, fix)
+    """The raw IDX bytes of ``file`` (one of the four .gz files), after checking their SHA-256."""
+    fix = f"; fix: delete {file} and copy a good copy there (the course ships them in data/mnist/)"
+    try:
+        raw = gzip.decompress(file.read_bytes())
+    except (OSError, EOFError) as e:  # gzip.BadGzipFile is an OSError
+        raise ValueError(f"MNIST file {file} is not a valid gzip file ({e}){fix}") from None
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != MNIST_SHA256[file.name[:-3]]:
+        raise ValueError(f"MNIST file {file} is corrupted: SHA-256 of its decompressed bytes is {digest}, "
+                         f"expected {MNIST_SHA256[file.name[:-3]]}{fix}")
+    return raw
 
 
 def _parse_idx(raw, name, expected_shape):
@@ -92,99 +78,31 @@ def _parse_idx(raw, name, expected_shape):
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
 
-def _download(filename, target_dir):
-    """Fetch ``filename`` from the first mirror that serves a verified copy into ``target_dir``.
-
-    Written to a temp file in ``target_dir`` and renamed into place only after the checksum passed;
-    an existing file is never overwritten.
-    """
-    from tqdm.auto import tqdm
-
-    final = target_dir / filename
-    errors = []
-    for base in MNIST_MIRRORS:
-        url = base.rstrip("/") + "/" + filename
-        fd, tmp = tempfile.mkstemp(dir=target_dir, prefix=filename + ".", suffix=".part")
-        tmp = Path(tmp)
-        try:
-            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=30) as resp:
-                total = int(resp.headers.get("Content-Length") or 0) or None
-                with tqdm(total=total, unit="B", unit_scale=True, desc=filename) as bar:
-                    while chunk := resp.read(1 << 16):
-                        out.write(chunk)
-                        bar.update(len(chunk))
-            _verified_bytes(tmp.read_bytes(), filename[:-3], url, "")  # ValueError on a bad copy
-        except (OSError, ValueError, http.client.HTTPException) as e:  # URLError is an OSError
-            tmp.unlink(missing_ok=True)
-            errors.append(f"{url}: {e}")
-            continue
-        try:
-            os.link(tmp, final)  # atomic and refuses to overwrite
-        except FileExistsError:
-            pass  # someone else finished first; their copy is verified when read
-        except OSError:  # no hard links on this file system
-            if not final.exists():
-                os.replace(tmp, final)
-        tmp.unlink(missing_ok=True)
-        return
-    raise FileNotFoundError(
-        f"MNIST file {final} is missing and could not be downloaded:\n  " + "\n  ".join(errors) +
-        f"\nFix: if you are offline, copy the four files {_gz_files()} into {target_dir} "
-        "(the course repository ships them in data/mnist/), or set NNLIB_DATA to a folder whose "
-        "mnist/ subfolder has them.")
-
-
-def _writable(d):
-    try:
-        d.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return False
-    return os.access(d, os.W_OK)
-
-
 def load_mnist(path=None):
     """MNIST as ``((x_train, y_train), (x_test, y_test))``, like ``keras.datasets.mnist.load_data()``.
 
     x_train: uint8 (60000, 28, 28), y_train: uint8 (60000,) in 0..9; x_test (10000, 28, 28), y_test (10000,).
 
-    Where the four ``*-idx?-ubyte.gz`` files are looked for:
-      1. ``path`` if given (and only there),
-      2. otherwise ``$NNLIB_DATA/mnist`` if NNLIB_DATA is set, then the repository's ``data/mnist``;
-         the first folder holding all four files is used.
-    If no folder holds all four, the missing ones are downloaded (tqdm progress bar) from
-    ``MNIST_MIRRORS`` into the first of those folders that is writable (created if needed), so a
-    read-only checkout with NNLIB_DATA set downloads into NNLIB_DATA. Existing files are never
-    overwritten. Every file's decompressed bytes are checked against ``MNIST_SHA256``: a corrupted
-    file raises ValueError naming it and the fix; missing and not downloadable raises
-    FileNotFoundError. Never returns unverified data.
-
-    Repeated calls in one process reuse an in-memory cache (keyed by folder and file size/mtime)
-    and return fresh copies, which the caller may modify freely.
+    The four ``*-idx?-ubyte.gz`` files (shipped with the course in ``data/mnist``) are read from ``path`` if
+    given, else from the first of ``$NNLIB_DATA/mnist`` (if NNLIB_DATA is set) and the repository's
+    ``data/mnist`` that holds all four. Every file's decompressed bytes are checked against
+    ``MNIST_SHA256``: a corrupted file raises ValueError naming it and the fix; missing files raise
+    FileNotFoundError. Every call reads the files again and returns new arrays.
     """
     dirs = _candidate_dirs(path)
     files = _gz_files()
     found = next((d for d in dirs if all((d / f).is_file() for f in files)), None)
     if found is None:
-        target = next((d for d in dirs if _writable(d)), None)
-        if target is None:
-            raise FileNotFoundError(
-                f"MNIST files {files} not found in {[str(d) for d in dirs]} and none of these folders is "
-                "writable for a download; set NNLIB_DATA to a writable folder or pass path=...")
-        for f in files:
-            if not (target / f).is_file():
-                _download(f, target)
-        found = target
-    key = (str(found.resolve()),) + tuple((s.st_size, s.st_mtime_ns) for s in ((found / f).stat() for f in files))
-    if key not in _CACHE:
-        out = []
-        for split, (img_name, lbl_name, n) in _SPLITS.items():
-            x = _parse_idx(_read_verified(found / (img_name + ".gz")), img_name, (n, 28, 28))
-            y = _parse_idx(_read_verified(found / (lbl_name + ".gz")), lbl_name, (n,))
-            out.append((x, y))
-        _CACHE.clear()  # keep one copy (~55 MB) at most
-        _CACHE[key] = out
-    (x_tr, y_tr), (x_te, y_te) = _CACHE[key]
-    return (x_tr.copy(), y_tr.copy()), (x_te.copy(), y_te.copy())
+        raise FileNotFoundError(
+            f"MNIST files {files} not found in {[str(d) for d in dirs]}; fix: copy them from the course's "
+            "data/mnist/ into one of these folders, set NNLIB_DATA to a folder whose mnist/ subfolder has "
+            "them, or pass path=...")
+    out = []
+    for img_name, lbl_name, n in _SPLITS.values():
+        x = _parse_idx(_read_verified(found / (img_name + ".gz")), img_name, (n, 28, 28))
+        y = _parse_idx(_read_verified(found / (lbl_name + ".gz")), lbl_name, (n,))
+        out.append((x.copy(), y.copy()))  # frombuffer views are read-only: the caller gets writable arrays
+    return tuple(out)
 
 
 # ----------------------------------------------------------------------------- toy sets
@@ -241,7 +159,8 @@ def make_circles(n_samples=200, noise=0.05, factor=0.5, seed=0):
 
 
 def noisy_cosine(n_samples=200, noise=0.1, seed=0):
-    """The denoising example of deck 004: a cosine sampled on [0, 2 pi] plus Gaussian noise.
+    """The denoising example of lecture 02 (section 6; lecture 03 reuses it): a cosine sampled on
+    [0, 2 pi] plus Gaussian noise.
 
     x evenly spaced in [0, 2 pi] (both ends included), y_clean = cos(x),
     y_noisy = y_clean + noise * N(0, 1). Returns (x, y_clean, y_noisy), each float64 (N, 1).

@@ -46,7 +46,7 @@ def zeros(shape, rng=None, dtype=np.float32):
 
 
 def uniform(a):
-    """Return an initialiser drawing from U[-a, a] (deck 004 uses a = 0.1)."""
+    """Return an initialiser drawing from U[-a, a] (lecture 02, section 6, uses a = 0.1)."""
     if not a > 0:
         raise ValueError(f"uniform(a): expected a > 0, got {a!r}")
 

@@ -1,13 +1,21 @@
 """Losses. Each is `loss(y_true, y_pred) -> (value, grad)`.
 
 `value` is a Python float, the loss averaged over the batch (and, for the elementwise losses, over the
-outputs, as Keras does); `grad` = d value / d y_pred has y_pred's shape. Probabilities are clipped to
-[EPSILON, 1 - EPSILON] so that a probability of exactly 0 or 1 gives a finite value and gradient.
+outputs, as Keras does); `grad` = d value / d y_pred has y_pred's shape. A probability p enters a
+logarithm only after clipping, so that p = 0 or p = 1 gives a finite value and gradient:
+log p with p clipped to [EPSILON, 1], log(1 - p) with p clipped to [EPSILON, 1 - EPSILON].
+
+Softmax + cross-entropy (lecture 04): for p = softmax(z) the softmax Jacobian and -y/p cancel, and
+dL/dz = (p - y) / N. `softmax_crossentropy(y, p)` computes it from the probabilities (what Sequential uses
+for a softmax output layer), `softmax_crossentropy_with_logits(y, z)` from the logits.
+Integer labels (N,) become one-hot rows through `preprocessing.to_categorical`, in one place (`_one_hot`).
 """
 
 import numpy as np
 
 from ._checks import as_float_array, check_same_shape, lookup
+from .activations import softmax
+from .preprocessing import to_categorical
 
 EPSILON = 1e-7  # Keras' backend epsilon
 
@@ -48,7 +56,7 @@ def binary_crossentropy(y_true, y_pred):
 def categorical_crossentropy(y_true, y_pred):
     """L = -(1/N) sum_n sum_k y_nk log p_nk for one-hot (or soft) targets y and probabilities p (N, K).
 
-    dL/dp = -y / p / N, with p clipped to [EPSILON, 1].
+    dL/dp = -y / p / N, with p clipped to [EPSILON, 1] (log p needs no upper clip).
     """
     y_true, y_pred = _pair(y_true, y_pred)
     _check_2d(y_pred)
@@ -62,26 +70,37 @@ def sparse_categorical_crossentropy(y_true, y_pred):
     """Categorical cross-entropy with integer labels y_true (N,) instead of one-hot targets."""
     y_pred = as_float_array(y_pred, "y_pred")
     _check_2d(y_pred)
-    return categorical_crossentropy(_one_hot(y_true, y_pred.shape, y_pred.dtype), y_pred)
+    return categorical_crossentropy(_one_hot(np.asarray(y_true), y_pred.shape, y_pred.dtype), y_pred)
+
+
+def softmax_crossentropy(y_true, p):
+    """Categorical cross-entropy of softmax outputs p = softmax(z) (N, K), and its gradient w.r.t. the logits z:
+
+        L = -(1/N) sum_n log p_n,y_n   (p clipped to [EPSILON, 1], as in categorical_crossentropy)
+        dL/dz = (p - y) / N
+
+    y_true: one-hot (or soft) targets (N, K), or integer labels (N,) / (N, 1).
+    """
+    y = _targets_like(y_true, p)
+    p_true = np.sum(y * p, axis=1)  # p of the true class (for one-hot y)
+    value = -np.mean(np.log(np.clip(p_true, EPSILON, 1.0)))
+    return float(value), (p - y) / len(p)
 
 
 def softmax_crossentropy_with_logits(y_true, logits):
     """Fused softmax + categorical cross-entropy on logits z (N, K).
 
     L = (1/N) sum_n [logsumexp(z_n) - sum_k y_nk z_nk];  dL/dz = (softmax(z) - y) / N.
-    y_true may be one-hot (N, K) or integer labels (N,). Stable for logits of any size.
+    y_true may be one-hot (N, K) or integer labels (N,). Stable for logits of any size (no clipping:
+    -log p = logsumexp(z) - z is computed from the logits).
     """
     logits = as_float_array(logits, "logits")
     _check_2d(logits)
-    y = np.asarray(y_true)
-    y = _one_hot(y, logits.shape, logits.dtype) if y.ndim == 1 else as_float_array(y, "y_true").astype(logits.dtype, copy=False)
-    check_same_shape(y, logits, "y_true", "logits")
-    n = logits.shape[0]
+    y = as_float_array(_targets_like(y_true, logits), "y_true").astype(logits.dtype, copy=False)
     z = logits - logits.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    s = e.sum(axis=1, keepdims=True)
-    value = np.sum(y * (np.log(s) - z)) / n
-    return float(value), (e / s - y) / n
+    value = np.sum(y * (np.log(np.exp(z).sum(axis=1, keepdims=True)) - z)) / len(z)
+    _, grad = softmax_crossentropy(y, softmax(logits))  # the one gradient: (p - y) / N
+    return float(value), grad
 
 
 def hinge(y_true, y_pred):
@@ -100,16 +119,22 @@ def _check_2d(p):
         raise ValueError(f"expected predictions of shape (N, classes), got shape {p.shape}")
 
 
+def _targets_like(y_true, p):
+    """Targets for predictions p (N, K): one-hot rows as given, or integer labels (N,) / (N, 1) made one-hot."""
+    y = np.asarray(y_true)
+    if y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1 and p.shape[1] > 1):
+        return _one_hot(y.reshape(-1), p.shape, p.dtype)
+    check_same_shape(y, p, "y_true", "predictions")
+    return y
+
+
 def _one_hot(labels, shape, dtype):
     """Integer labels (N,) -> one-hot rows of `shape` (N, K) in `dtype` (the predictions' float dtype)."""
-    labels = np.asarray(labels)
-    if labels.ndim != 1 or labels.dtype.kind not in "iu" or labels.shape[0] != shape[0]:
+    if labels.ndim != 1 or labels.dtype.kind not in "iuf" or labels.shape[0] != shape[0]:
         raise ValueError(f"expected integer labels of shape ({shape[0]},), got shape {labels.shape} dtype {labels.dtype}")
     if labels.size and (labels.min() < 0 or labels.max() >= shape[1]):
         raise ValueError(f"labels must lie in [0, {shape[1] - 1}], got range [{labels.min()}, {labels.max()}]")
-    y = np.zeros(shape, dtype=dtype)
-    y[np.arange(shape[0]), labels] = 1.0
-    return y
+    return to_categorical(labels, shape[1], dtype)
 
 
 _REGISTRY = {

@@ -7,7 +7,8 @@
 
 One training step on a batch (x, y): forward through every layer, loss L and dL/d(output), backward from
 last layer to first (each layer stores dL/d(its parameters)), then one optimizer update of every parameter.
-A softmax output with categorical cross-entropy uses the fused gradient dL/dlogits = (p - y) / N.
+A softmax output with categorical cross-entropy starts backward from dL/dlogits = (p - y) / N
+(`losses.softmax_crossentropy`, lecture 04) and skips the softmax's own backward.
 """
 
 import os
@@ -21,9 +22,15 @@ from .callbacks import Callback, History
 from .layers import Activation
 from .progress import EpochProgress
 
+_SOFTMAX_CE_LOSSES = (losses_mod.categorical_crossentropy, losses_mod.sparse_categorical_crossentropy)
+
 
 class Sequential:
-    """A linear stack of layers. `seed` fixes the initial weights."""
+    """A linear stack of layers (Keras' Sequential).
+
+    `seed` seeds the initial weights: `build` draws every layer's weights, first layer first, from one
+    np.random.default_rng(seed), so the same layers and seed give the same starting point.
+    """
 
     def __init__(self, layers=None, seed=0, name="sequential"):
         self.layers, self.seed, self.name = [], seed, name
@@ -45,7 +52,11 @@ class Sequential:
         self.layers.append(layer)
 
     def build(self, input_shape, dtype=np.float32):
-        """Create every layer's parameters for inputs of shape (N, *input_shape), in `dtype`."""
+        """Create every layer's parameters for inputs of shape (N, *input_shape), in `dtype`.
+
+        fit/predict/evaluate build on first use (float32, or x's float dtype when the first layer has no
+        input_shape); call it yourself for a float64 model: `model.build((n_in,), np.float64)`.
+        """
         if not self.layers:
             raise ValueError("the model has no layers")
         dtype = np.dtype(dtype)
@@ -58,16 +69,21 @@ class Sequential:
             shape = layer.output_shape(shape)
         self.dtype, self.built = dtype, True
 
-    def _ensure_built(self, x):
-        if not self.built:
-            first = self.layers[0].input_shape if self.layers else None
-            self.build(first or x.shape[1:], x.dtype if x.dtype.kind == "f" else np.float32)
+    def _build_if_needed(self, what, x=None):
+        """Build on first use: for the first layer's input_shape, else for x's shape and float dtype."""
+        if self.built:
+            return
+        first = self.layers[0].input_shape if self.layers else None
+        if first is None and x is None:
+            raise ValueError(f"{what}(): the model is not built yet; give the first layer input_shape=(...) "
+                             "or call build(input_shape) or fit() first")
+        self.build(first or x.shape[1:], x.dtype if x is not None and x.dtype.kind == "f" else np.float32)
 
     def _input(self, x, name="x"):
         x = as_float_array(x, name)
         if x.ndim < 2:
             raise ValueError(f"{name}: expected a batch of shape (N, ...), got shape {x.shape}")
-        self._ensure_built(x)
+        self._build_if_needed(name, x)
         expected = self.layers[0].input_shape
         if x.shape[1:] != expected:
             raise ValueError(f"{name}: expected shape (N, {', '.join(map(str, expected))}), got {x.shape}")
@@ -85,9 +101,7 @@ class Sequential:
                 raise ValueError(f"unknown metric {metric!r}; only 'accuracy' is supported")
         self.metrics = ["accuracy"] if metrics else []
         last = self.layers[-1] if self.layers else None
-        softmax_out = getattr(last, "activation", None) == "softmax"
-        self._fused = softmax_out and self.loss in (losses_mod.categorical_crossentropy,
-                                                     losses_mod.sparse_categorical_crossentropy)
+        self._softmax_ce = getattr(last, "activation", None) == "softmax" and self.loss in _SOFTMAX_CE_LOSSES
         self.compiled = True
 
     # ----- one step ---------------------------------------------------------------------------
@@ -96,23 +110,26 @@ class Sequential:
             x = layer.call(x, training)
         return x
 
+    def _loss(self, y, out):
+        """(L, gradient that backward starts from). Softmax output + cross-entropy: dL/dlogits = (p - y) / N."""
+        if self._softmax_ce:
+            return losses_mod.softmax_crossentropy(y, out)
+        return self.loss(y, out)
+
+    def _backward(self, dout):
+        """From the last layer to the first; each layer stores its parameter gradients in `grads`."""
+        for i in range(len(self.layers) - 1, -1, -1):
+            layer, need_dx = self.layers[i], i > 0  # the network's input needs no gradient
+            if self._softmax_ce and i == len(self.layers) - 1:  # dout is already dL/dlogits: skip the softmax
+                dout = dout if isinstance(layer, Activation) else layer.backward_preactivation(dout, need_dx)
+            else:
+                dout = layer.backward(dout, need_dx=need_dx)
+
     def _train_step(self, x, y):
         """Forward, loss, backward, update on one batch; returns (loss, number correct)."""
         out = self._forward(x, training=True)
-        if self._fused:
-            loss, dlogits = _fused_softmax_ce(y, out)
-            layers = self.layers
-            if isinstance(layers[-1], Activation):  # softmax as its own layer: its Jacobian is folded in
-                layers, dout = layers[:-1], dlogits
-            else:
-                dout = layers[-1].backward_preactivation(dlogits, need_dx=len(layers) > 1)
-                layers = layers[:-1]
-        else:
-            loss, dout = self.loss(y, out)
-            layers = self.layers
-        for i in range(len(layers) - 1, -1, -1):
-            # The network's input needs no gradient: skip dx for the first layer.
-            dout = layers[i].backward(dout, need_dx=i > 0)
+        loss, dout = self._loss(y, out)
+        self._backward(dout)
         self.optimizer.apply_gradients(
             (g, p) for layer in self.layers for g, p in zip(layer.grads, layer.params))
         correct = _n_correct(y, out) if self.metrics else 0
@@ -123,76 +140,77 @@ class Sequential:
             validation_data=None, shuffle=True, seed=None):
         """Train for `epochs` passes over (x, y) in mini-batches; returns a History.
 
-        validation_split takes the *last* fraction of the data before shuffling (as Keras does);
-        `seed` seeds the shuffling rng (np.random.default_rng(seed)). verbose: 0 silent, 1 progress bar
-        and one line per epoch, 2 one line per epoch.
+        validation_split takes the *last* fraction of the data before shuffling (as Keras does). Epoch e
+        visits the samples in the order of the e-th `rng.permutation(n)` of rng = np.random.default_rng(seed)
+        (shuffle=False: in order), in batches of `batch_size` (the last one may be smaller).
+        verbose: 0 silent, 1 progress bar and one line per epoch, 2 one line per epoch.
         """
         if not self.compiled:
             raise RuntimeError("call compile(optimizer, loss, metrics) before fit()")
+        (x, y), val = self._training_data(x, y, batch_size, validation_split, validation_data)
+        history = History()
+        callbacks = self._start_callbacks([history] + list(callbacks or []))
+        history.params = {"epochs": epochs, "batch_size": batch_size, "samples": len(x), "seed": seed}
+        self.history, self.stop_training = history, False
+        rng = np.random.default_rng(seed)
+        _notify(callbacks, "on_train_begin")
+        for epoch in range(epochs):
+            _notify(callbacks, "on_epoch_begin", epoch)
+            order = rng.permutation(len(x)) if shuffle else np.arange(len(x))
+            progress = EpochProgress(epoch, epochs, -(-len(x) // batch_size), verbose)
+            logs = self._train_epoch(x, y, order, batch_size, progress)
+            if val is not None:
+                logs.update(self._validation_logs(*val, batch_size))
+            progress.finish(logs)
+            _notify(callbacks, "on_epoch_end", epoch, logs)
+            if self.stop_training:
+                break
+        _notify(callbacks, "on_train_end")
+        return history
+
+    def _training_data(self, x, y, batch_size, validation_split, validation_data):
+        """Checked (x, y) and the validation pair (or None): validation_data, else the last split fraction."""
         x = self._input(x)
         y = _targets(y, len(x))
         if not 0.0 <= validation_split < 1.0:
             raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
+        val = None
         if validation_data is not None:
-            x_val, y_val = validation_data
-            x_val = self._input(x_val, "validation x")
-            y_val = _targets(y_val, len(x_val))
+            x_val = self._input(validation_data[0], "validation x")
+            val = (x_val, _targets(validation_data[1], len(x_val)))
         elif validation_split:
             n_train = int(len(x) * (1.0 - validation_split))
-            x, x_val, y, y_val = x[:n_train], x[n_train:], y[:n_train], y[n_train:]
-        else:
-            x_val = y_val = None
+            x, y, val = x[:n_train], y[:n_train], (x[n_train:], y[n_train:])
         if not (isinstance(batch_size, (int, np.integer)) and batch_size > 0):
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        if len(x) == 0:
+            raise ValueError(f"fit: expected at least one training sample, got 0 (x has shape {x.shape}"
+                             + (f", validation_split={validation_split} leaves none)" if validation_split else ")"))
+        return (x, y), val
 
-        history = History()
-        callbacks = [history] + list(callbacks or [])
+    def _start_callbacks(self, callbacks):
         for cb in callbacks:
             if not isinstance(cb, Callback):
                 raise ValueError(f"callbacks must be nnlib.callbacks.Callback instances, got {type(cb).__name__}")
             cb.set_model(self)
-        history.params = {"epochs": epochs, "batch_size": batch_size, "samples": len(x), "seed": seed}
-        self.history = history
-        self.stop_training = False
-        rng = np.random.default_rng(seed)
-        n = len(x)
-        n_batches = -(-n // batch_size)
-        xb = np.empty((batch_size,) + x.shape[1:], dtype=x.dtype)
-        yb = np.empty((batch_size,) + y.shape[1:], dtype=y.dtype)
+        return callbacks
 
-        for cb in callbacks:
-            cb.on_train_begin()
-        for epoch in range(epochs):
-            for cb in callbacks:
-                cb.on_epoch_begin(epoch)
-            order = rng.permutation(n) if shuffle else np.arange(n)
-            total_loss = total_correct = seen = 0.0
-            progress = EpochProgress(epoch, epochs, n_batches, verbose)
-            for start in range(0, n, batch_size):
-                idx = order[start:start + batch_size]
-                m = len(idx)
-                # Gather the batch into one reused buffer. The indices are a permutation, always in range:
-                # mode="clip" lets numpy write straight into `out` (mode="raise" copies via a temporary).
-                np.take(x, idx, axis=0, out=xb[:m], mode="clip")
-                np.take(y, idx, axis=0, out=yb[:m], mode="clip")
-                loss, correct = self._train_step(xb[:m], yb[:m])
-                total_loss += loss * m
-                total_correct += correct
-                seen += m
-                progress.update(lambda: self._running_logs(total_loss, total_correct, seen))
-            logs = self._running_logs(total_loss, total_correct, seen)
-            if x_val is not None:
-                val = self.evaluate(x_val, y_val, batch_size=max(batch_size, 256))
-                val = val if isinstance(val, list) else [val]
-                logs.update({"val_" + key: value for key, value in zip(["loss"] + self.metrics, val)})
-            progress.finish(logs)
-            for cb in callbacks:
-                cb.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
-        for cb in callbacks:
-            cb.on_train_end()
-        return history
+    def _train_epoch(self, x, y, order, batch_size, progress):
+        """One pass over (x, y) in mini-batches taken in `order`; returns the epoch's mean loss (and accuracy)."""
+        total_loss = total_correct = seen = 0.0
+        for start in range(0, len(order), batch_size):
+            idx = order[start:start + batch_size]
+            loss, correct = self._train_step(x[idx], y[idx])
+            total_loss += loss * len(idx)
+            total_correct += correct
+            seen += len(idx)
+            progress.update(lambda: self._running_logs(total_loss, total_correct, seen))
+        return self._running_logs(total_loss, total_correct, seen)
+
+    def _validation_logs(self, x_val, y_val, batch_size):
+        val = self.evaluate(x_val, y_val, batch_size=max(batch_size, 256))
+        val = val if isinstance(val, list) else [val]
+        return {"val_" + key: value for key, value in zip(["loss"] + self.metrics, val)}
 
     def _running_logs(self, total_loss, total_correct, seen):
         logs = {"loss": total_loss / seen}
@@ -219,7 +237,7 @@ class Sequential:
         for i in range(0, len(x), batch_size):
             out = self._forward(x[i:i + batch_size], training=False)
             yb = y[i:i + batch_size]
-            loss = _fused_softmax_ce(yb, out)[0] if self._fused else self.loss(yb, out)[0]
+            loss = self._loss(yb, out)[0]
             total_loss += loss * len(out)
             if self.metrics:
                 correct += _n_correct(yb, out)
@@ -236,12 +254,12 @@ class Sequential:
         return shape
 
     def count_params(self):
-        self._require_built("count_params")
+        self._build_if_needed("count_params")
         return sum(layer.count_params() for layer in self.layers)
 
     def summary(self, print_fn=print):
         """Print a Keras-style table: layer (type), output shape, parameter count; then the totals."""
-        self._require_built("summary")
+        self._build_if_needed("summary")
         rows, shape = [], self.layers[0].input_shape
         for layer in self.layers:
             shape = layer.output_shape(shape)
@@ -256,23 +274,15 @@ class Sequential:
         lines += [f"Total params: {total:,}", f"Trainable params: {total:,}", "Non-trainable params: 0", "_" * width]
         print_fn("\n".join(lines))
 
-    def _require_built(self, what):
-        if not self.built:
-            if self.layers and self.layers[0].input_shape is not None:
-                self.build(self.layers[0].input_shape)
-            else:
-                raise ValueError(f"{what}(): the model is not built yet; give the first layer input_shape=(...) "
-                                 "or call build(input_shape) or fit() first")
-
     # ----- weights ----------------------------------------------------------------------------------
     def get_weights(self):
         """Copies of every parameter array, layer by layer (kernel, bias, ...)."""
-        self._require_built("get_weights")
+        self._build_if_needed("get_weights")
         return [p.copy() for layer in self.layers for p in layer.params]
 
     def set_weights(self, weights):
         """Copy `weights` (as returned by get_weights) into the model's parameters, checking shapes."""
-        self._require_built("set_weights")
+        self._build_if_needed("set_weights")
         params = [p for layer in self.layers for p in layer.params]
         if len(weights) != len(params):
             raise ValueError(f"expected {len(params)} weight arrays, got {len(weights)}")
@@ -309,22 +319,10 @@ def _targets(y, n):
     return y
 
 
-def _fused_softmax_ce(y, probs):
-    """Loss and dL/dlogits = (p - y) / N for softmax outputs p and one-hot or integer targets y."""
-    n = len(probs)
-    if y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1 and probs.shape[1] > 1):
-        labels = y.reshape(-1).astype(np.intp)
-        p_true = probs[np.arange(n), labels]
-        dlogits = probs.copy()
-        dlogits[np.arange(n), labels] -= 1
-    else:
-        if y.shape != probs.shape:
-            raise ValueError(f"targets of shape {y.shape} do not match outputs of shape {probs.shape}")
-        p_true = np.sum(y * probs, axis=1)
-        dlogits = probs - y
-    dlogits /= n
-    loss = -np.mean(np.log(np.maximum(p_true, losses_mod.EPSILON)))
-    return float(loss), dlogits
+def _notify(callbacks, hook, *args):
+    """Call `hook` (e.g. "on_epoch_end") on every callback, in order."""
+    for cb in callbacks:
+        getattr(cb, hook)(*args)
 
 
 def _n_correct(y, out):

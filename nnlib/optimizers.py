@@ -44,7 +44,7 @@ class SGD(Optimizer):
 
         v <- momentum v - lr g
         w <- w + v                       (classical momentum)
-        w <- w + momentum v - lr g       (Nesterov)
+        w <- w - lr g + momentum v       (Nesterov)
     With momentum = 0 this is w <- w - lr g.
     """
 
@@ -55,35 +55,22 @@ class SGD(Optimizer):
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
 
     def _new_state(self, var):
-        if not self.momentum:
-            return {"step": np.empty_like(var)}
-        if self.nesterov:
-            # Nesterov keeps mu v rather than v: the product mu v computed for this step's update is the
-            # one the next step starts from, so each step needs one multiplication (one pass) fewer.
-            return {"mu_v": np.zeros_like(var), "mu": self.momentum, "step": np.empty_like(var)}
         return {"v": np.zeros_like(var), "step": np.empty_like(var)}
 
     def _update(self, var, grad, state):
-        # In place, through one scratch buffer: no temporaries, few passes over the big kernels.
         lr, mu = self.learning_rate, self.momentum
-        step = np.multiply(grad, lr, out=state["step"])  # lr g
+        step = np.multiply(grad, lr, out=state["step"])  # lr g, in a buffer reused every step
         if not mu:
+            var -= step          # w <- w - lr g
+            return
+        v = state["v"]
+        v *= mu
+        v -= step                # v <- mu v - lr g
+        if self.nesterov:
             var -= step
-            return
-        if not self.nesterov:
-            v = state["v"]
-            v *= mu
-            v -= step  # v = mu v - lr g
-            var += v   # w = w + v
-            return
-        mu_v = state["mu_v"]  # mu v from the previous step
-        if state["mu"] != mu:  # momentum changed since: rescale the stored product to the new mu
-            mu_v *= mu / state["mu"]
-            state["mu"] = mu
-        mu_v -= step  # v = mu v - lr g
-        mu_v *= mu    # mu v, with the new v
-        var -= step
-        var += mu_v   # w = w - lr g + mu v
+            var += mu * v        # w <- w - lr g + mu v
+        else:
+            var += v             # w <- w + v
 
 
 class RMSprop(Optimizer):
@@ -99,7 +86,7 @@ class RMSprop(Optimizer):
     def _update(self, var, grad, state):
         s = state["s"]
         s *= self.rho
-        s += (1.0 - self.rho) * grad * grad
+        s += (1.0 - self.rho) * grad * grad   # s <- rho s + (1 - rho) g^2
         var -= self.learning_rate * grad / np.sqrt(s + self.epsilon)
 
 
@@ -122,8 +109,10 @@ class Adam(Optimizer):
         state["t"] += 1
         t, b1, b2 = state["t"], self.beta_1, self.beta_2
         m, v = state["m"], state["v"]
-        m += (1.0 - b1) * (grad - m)
-        v += (1.0 - b2) * (grad * grad - v)
+        m *= b1
+        m += (1.0 - b1) * grad          # m <- beta_1 m + (1 - beta_1) g
+        v *= b2
+        v += (1.0 - b2) * grad * grad   # v <- beta_2 v + (1 - beta_2) g^2
         lr_t = self.learning_rate * np.sqrt(1.0 - b2 ** t) / (1.0 - b1 ** t)
         var -= lr_t * m / (np.sqrt(v) + self.epsilon)
 

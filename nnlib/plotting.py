@@ -8,13 +8,17 @@ Nothing here calls ``plt.show()``; in a notebook the figure is shown by the inli
 - ``plot_history(history)``           loss / accuracy per epoch, train vs validation
 - ``image_grid(images, titles)``      a grid of images, optional green/red frames
 - ``plot_decision_boundary(predict, X, y)``  the class regions of a 2-D classifier
+- ``draw_graph(root)``                the computation graph of an autodiff ``Value`` (lecture 02)
 """
 import numpy as np
 import matplotlib.pyplot as plt
 from matplotlib.colors import ListedColormap
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 from matplotlib.ticker import MaxNLocator
 
-__all__ = ["plot_descent_path", "plot_history", "image_grid", "plot_decision_boundary"]
+from .autodiff import Value
+
+__all__ = ["plot_descent_path", "plot_history", "image_grid", "plot_decision_boundary", "draw_graph"]
 
 
 def _eval_1d(f, xs):
@@ -155,8 +159,7 @@ def image_grid(images, titles=None, ncols=10, frames=None, cmap="gray", figsize=
             ax.axis("off")
             continue
         ax.imshow(imgs[i], cmap=cmap if imgs.ndim == 3 else None)
-        ax.set_xticks([])
-        ax.set_yticks([])
+        ax.set(xticks=[], yticks=[])
         if titles is not None:
             ax.set_title(str(titles[i]), fontsize=9, color=frames.get(i, "black"))
         for spine in ax.spines.values():
@@ -218,4 +221,76 @@ def plot_decision_boundary(predict, X, y, ax=None, resolution=200, title=None):
     ax.set_ylabel("$x_2$")
     if title is not None:
         ax.set_title(title)
+    return ax
+
+
+def _graph_layout(root):
+    """Grid positions of every node of the graph ending at `root`: (order, column, row) with column and row
+    dicts keyed by id(node). Leaves are in column 0, a result two columns right of its rightmost input (its
+    operation circle sits in between); leaves take consecutive rows, a result sits at the mean row of its inputs.
+    """
+    order = root.topological_order()
+    col = {}
+    for v in order:
+        col[id(v)] = 0 if not v._prev else 2 + max(col[id(c)] for c in v._prev)
+    row, next_row, taken = {}, [0], set()
+
+    def place(v):
+        if id(v) in row:
+            return row[id(v)]
+        if not v._prev:
+            row[id(v)] = next_row[0]
+            next_row[0] += 1
+        else:
+            y = sum(place(c) for c in v._prev) / len(v._prev)
+            # boxes in one column must not overlap (e.g. a*b and a+b sit at the same mean)
+            while any(c == col[id(v)] and abs(y - yy) < 0.75 for c, yy in taken):
+                y += 0.75
+            row[id(v)] = y
+        taken.add((col[id(v)], row[id(v)]))
+        return row[id(v)]
+
+    place(root)
+    return order, col, row
+
+
+def draw_graph(root, ax=None, fmt=".4f"):
+    """Draw the computation graph ending at `root` (an autodiff Value) and return the Axes.
+
+    Values are boxes showing `label`, `data` and `grad` (formatted with `fmt`); each operation is
+    a small circle between its inputs and its result. Inputs are on the left, `root` on the right.
+    """
+    if not isinstance(root, Value):
+        raise ValueError(f"draw_graph(root): expected a Value, got {type(root).__name__}")
+    order, col, row = _graph_layout(root)
+    if ax is None:
+        n_rows = max(row.values()) - min(row.values()) + 1
+        _, ax = plt.subplots(figsize=(1.6 + 1.5 * (max(col.values()) + 1), 0.6 + 1.1 * n_rows))
+    dx, dy = 1.5, 1.1  # spacing in data units
+    box_w, box_h, r = 1.15, 0.72, 0.2
+
+    def xy(v):
+        return col[id(v)] * dx, -row[id(v)] * dy
+
+    def arrow(start, end):
+        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=10, color="0.35",
+                                     lw=1.0, shrinkA=0, shrinkB=0))
+
+    for v in order:
+        x, y = xy(v)
+        ax.add_patch(FancyBboxPatch((x - box_w / 2, y - box_h / 2), box_w, box_h,
+                                    boxstyle="round,pad=0.02", fc="#eaf2fb", ec="#2b6cb0", lw=1.2))
+        title = v.label or ("const" if not v._prev else "")
+        text = f"{title}\n{v.data:{fmt}}\ngrad {v.grad:{fmt}}".lstrip("\n")
+        ax.text(x, y, text, ha="center", va="center", fontsize=8, family="monospace")
+        if v._prev:
+            ox, oy = x - dx, y  # the op circle, one column to the left of its result
+            ax.add_patch(Circle((ox, oy), r, fc="#fdf1dc", ec="#c05621", lw=1.2))
+            ax.text(ox, oy, v._op, ha="center", va="center", fontsize=8 if len(v._op) < 3 else 6)
+            arrow((ox + r, oy), (x - box_w / 2, y))
+            for c in v._prev:
+                arrow((xy(c)[0] + box_w / 2, xy(c)[1]), (ox - r, oy))
+    xs, ys = [xy(v)[0] for v in order], [xy(v)[1] for v in order]
+    ax.set(xlim=(min(xs) - box_w, max(xs) + box_w), ylim=(min(ys) - box_h, max(ys) + box_h), aspect="equal")
+    ax.axis("off")
     return ax

@@ -13,7 +13,7 @@ def format_logs(logs):
 class EpochProgress:
     """Shows one epoch: a bar refreshed a few times a second (verbose=1), then one summary line (verbose>=1).
 
-    Use as a context manager; call `update(n_batches, logs)` after each batch and `finish(logs)` at the end.
+    Call `update(logs_fn)` after each batch and `finish(logs)` at the end of the epoch.
     """
 
     def __init__(self, epoch, epochs, n_batches, verbose):

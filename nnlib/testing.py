@@ -2,8 +2,13 @@
 
     check_close("f(0.5)", f(0.5), 0.856531, rtol=1e-6)
     -> AssertionError: f(0.5): expected 0.856531, got 1.356531 (|difference| 0.5 > tolerance 8.6e-07)
+
+In a notebook (IPython), importing this module makes every error show its message first, above the
+traceback, and the traceback skips the frames of these helpers (`__tracebackhide__`), so a student reads
+what failed before where. `check_uses` turns a follow-on failure into "fix your earlier function first".
 """
 
+import dis
 import sys
 import warnings
 
@@ -27,12 +32,14 @@ def _fmt(a):
 
 
 def check_not_none(name, got):
+    __tracebackhide__ = True  # IPython shows the caller's line, not this frame
     if got is None:
         raise AssertionError(f"{name}: got None; did the function forget to `return` its result?")
 
 
 def check_shape(name, got, shape):
     """Assert np.shape(got) == shape."""
+    __tracebackhide__ = True  # IPython shows the caller's line, not this frame
     check_not_none(name, got)
     shape = tuple(shape)
     if np.shape(got) != shape:
@@ -41,6 +48,7 @@ def check_shape(name, got, shape):
 
 def check_dtype(name, got, kind):
     """Assert the dtype: kind is "float", "int", "bool" or a numpy dtype (e.g. np.float32)."""
+    __tracebackhide__ = True  # IPython shows the caller's line, not this frame
     check_not_none(name, got)
     dtype = np.asarray(got).dtype
     kinds = {"float": "f", "int": "iu", "bool": "b"}
@@ -54,6 +62,7 @@ def check_dtype(name, got, kind):
 
 def check_finite(name, got):
     """Assert every value is finite (no NaN or infinity)."""
+    __tracebackhide__ = True  # IPython shows the caller's line, not this frame
     check_not_none(name, got)
     a = np.asarray(got)
     if a.dtype.kind not in "biufc":
@@ -68,6 +77,7 @@ def check_finite(name, got):
 
 def check_close(name, got, expected, rtol=1e-7, atol=0.0):
     """Assert got is close to expected: |got - expected| <= atol + rtol |expected| everywhere, same shape."""
+    __tracebackhide__ = True  # IPython shows the caller's line, not this frame
     check_not_none(name, got)
     expected = np.asarray(expected, dtype=np.float64)
     try:
@@ -93,6 +103,7 @@ def check_close(name, got, expected, rtol=1e-7, atol=0.0):
 
 def check_raises(exc_type, fn, *args, **kwargs):
     """Assert fn(*args, **kwargs) raises exc_type; returns the exception for further checks."""
+    __tracebackhide__ = True  # IPython shows the caller's line, not this frame
     call = f"{getattr(fn, '__name__', 'function')}(...)"
     try:
         fn(*args, **kwargs)
@@ -109,6 +120,7 @@ def check_stable(name, fn, *args, **kwargs):
     Returns the result, so a test can go on to check its value. Use it where the specification asks for
     a numerically stable computation (e.g. sigmoid at x = -1000).
     """
+    __tracebackhide__ = True  # IPython shows the caller's line, not this frame
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = fn(*args, **kwargs)
@@ -121,6 +133,40 @@ def check_stable(name, fn, *args, **kwargs):
     return result
 
 
+def _calls_global(fn, name):
+    """Whether fn's code (or a function nested in it) reads the global `name`; True if fn has no code."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return True
+    codes = [code]
+    while codes:
+        c = codes.pop()
+        if any(i.opname == "LOAD_GLOBAL" and i.argval == name for i in dis.get_instructions(c)):
+            return True
+        codes += [k for k in c.co_consts if hasattr(k, "co_code")]
+    return False
+
+
+def check_uses(caller, name, check):
+    """When the student's `caller` uses their earlier function `name`, run `check()` (a quick test of it) first.
+
+    If that fails (or raises anything), the student reads which function to fix first instead of a
+    follow-on failure that never names it:
+        check_uses(mlp_loss_and_grads, "softmax",
+                   lambda: check_close("softmax([[0, 0]])", softmax(np.zeros((1, 2))), [[0.5, 0.5]]))
+    -> AssertionError: this part uses your `softmax`, which fails its own tests: fix it first (softmax(...): ...)
+    A `caller` that does not call `name` is not held to it.
+    """
+    __tracebackhide__ = True
+    if not _calls_global(caller, name):
+        return
+    try:
+        check()
+    except Exception as e:  # noqa: BLE001  (whatever the earlier function does wrong, name it)
+        said = str(e) if isinstance(e, AssertionError) else f"{type(e).__name__}: {e}".rstrip(": ")
+        raise AssertionError(f"this part uses your `{name}`, which fails its own tests: fix it first ({said})") from None
+
+
 def show_warnings_on_stdout():
     """Print warnings to stdout instead of stderr, for graded notebooks.
 
@@ -131,3 +177,22 @@ def show_warnings_on_stdout():
         print(f"(note, not graded) {category.__name__}: {message}", file=sys.stdout)
 
     warnings.showwarning = show
+
+
+def _message_first(shell, etype, value, tb, tb_offset=None):
+    """IPython handler for exceptions: the message on the first line, then the usual traceback."""
+    stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+    shell._showtraceback(etype, value, [f"\x1b[0;31m{etype.__name__}\x1b[0m: {value}", *stb])
+
+
+def _show_messages_first():
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and hasattr(shell, "set_custom_exc"):
+        shell.set_custom_exc((Exception,), _message_first)
+
+
+_show_messages_first()

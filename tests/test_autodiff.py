@@ -5,7 +5,8 @@ import math
 import pytest
 from matplotlib.figure import Figure
 
-from nnlib.autodiff import Value, draw_graph
+from nnlib.autodiff import Value
+from nnlib.plotting import draw_graph
 
 
 def numeric_grads(f, xs, eps=1e-6):

@@ -85,3 +85,31 @@ def test_checkpoint_save_best_only(tmp_path):
     ckpt = ModelCheckpoint(str(tmp_path / "best.npz"), save_best_only=True)
     tiny_model().fit(X, Y, epochs=3, verbose=0, callbacks=[Scripted(values), ckpt])
     assert ckpt.best == 0.4 and ckpt.saved == [str(tmp_path / "best.npz")]
+
+
+def test_learning_rate_scheduler_sets_rate_each_epoch(capsys):
+    from nnlib import LearningRateScheduler
+    model = tiny_model()
+    seen = []
+    record = LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(model.optimizer.learning_rate))
+    sched = LearningRateScheduler(lambda epoch, lr: 0.2 * 0.5**epoch, verbose=1)
+    x = np.random.default_rng(0).standard_normal((20, 2))
+    model.fit(x, np.eye(2)[(x[:, 0] > 0).astype(int)], epochs=3, batch_size=5, verbose=0, seed=0,
+              callbacks=[sched, record])
+    assert seen == [0.2, 0.1, 0.05]
+    assert "Epoch 2: LearningRateScheduler setting learning rate to 0.1." in capsys.readouterr().out
+    with pytest.raises(ValueError, match="positive number, got -1"):
+        model.fit(x, np.eye(2)[(x[:, 0] > 0).astype(int)], epochs=1, verbose=0,
+                  callbacks=[LearningRateScheduler(lambda epoch, lr: -1)])
+    with pytest.raises(ValueError, match="expected a function"):
+        LearningRateScheduler(0.1)
+
+
+def test_model_checkpoint_and_early_stopping_share_the_improvement_rule(tmp_path):
+    from nnlib.callbacks import MonitorCallback
+    stop, check = EarlyStopping(min_delta=0.1), ModelCheckpoint(tmp_path / "w.npz", save_best_only=True)
+    assert isinstance(stop, MonitorCallback) and isinstance(check, MonitorCallback)
+    for cb in (stop, check):
+        cb.best = 1.0
+    assert stop._is_improvement(0.85) and not stop._is_improvement(0.95)     # min_delta 0.1
+    assert check._is_improvement(0.95) and not check._is_improvement(1.0)    # min_delta 0

@@ -6,19 +6,23 @@ nbgrader regenerates every release there, autogrades the reference solution as s
 grades; the tests below read the results. A test taking ``topic`` runs once per topic that has
 ``solutions/<id>/<id>.ipynb`` (see conftest.py).
 """
+import contextlib
+import copy
 import csv
+import io
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbgrader.apps import NbGraderAPI
-from nbgrader.api import MissingEntry
+from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
 from nbval.plugin import comment_markers, get_sanitize_patterns
 from traitlets.config import PyFileConfigLoader
@@ -285,3 +289,227 @@ def test_export_csv_has_the_grades(graded_course, topic):
         assert row is not None, f"no row for {student}/{topic} in grades.csv: {sorted(rows)}"
         assert float(row["max_score"]) == sub["max_score"]
         assert float(row["score"]) == (auto_max if student == "reference" else 0.0), row
+
+
+# ---------------------------------------------------------------- the course's nbgrader settings (always run)
+
+def _config_copy(tmp_path, course_root):
+    """A copy of nbgrader_config.py in its own folder (loading it creates that folder's exchange/)."""
+    shutil.copy(course_root / "nbgrader_config.py", tmp_path)
+    return tmp_path
+
+
+def test_nbgrader_validate_prints_whole_lines(course_root):
+    """`nbgrader validate` cuts every line at Validator.width (90 by default), before the numbers."""
+    from nbgrader.validator import Validator
+    message = "AssertionError: a of minibatch_sgd_linreg(x, y, lr=0.02, epochs=3, batch_size=2, seed=0): " \
+              "expected 0.1234567891, got 0.2345678912 (|difference| 0.111 > tolerance 1.2e-08)"
+    assert message in Validator(config=load_config(course_root))._indent(message)
+
+
+def test_formgrader_can_show_the_config(tmp_path, course_root):
+    """The Formgrader serialises the configuration as JSON (classes in it: "Formgrader config is not serializable")."""
+    json.dumps(load_config(_config_copy(tmp_path, course_root)))
+
+
+@pytest.mark.parametrize("shared", [None, "/srv/nbgrader/exchange"])
+def test_exchange_is_the_course_folder_unless_shared(tmp_path, course_root, monkeypatch, shared):
+    """One machine: <course>/exchange (made on load; never /usr/local/share/...). JupyterHub: NBGRADER_EXCHANGE_ROOT."""
+    monkeypatch.delenv("NBGRADER_EXCHANGE_ROOT", raising=False)
+    if shared:
+        monkeypatch.setenv("NBGRADER_EXCHANGE_ROOT", shared)
+    root = _config_copy(tmp_path, course_root)
+    got = load_config(root).Exchange.root
+    assert got == (shared or str(root / "exchange")), got
+    assert shared or (root / "exchange").is_dir()
+
+
+# ---------------------------------------------------------------- the README's instructor commands, as typed
+
+CLI_TOPIC = "01_gradient_descent"
+NOISE = ("WARNING", "Warning:", "Traceback")
+WRONG_CELLS = {"test_linreg_gradients", "test_fit_linreg_gd"}  # what the "wrong" submission must lose
+
+
+def _answered(release, solution, wrong=False):
+    """The release with the reference answers typed in; `wrong`: linreg_gradients returns twice dL/da."""
+    answers = {c.metadata.nbgrader["grade_id"]: c.source for c in solution.cells
+               if c.metadata.get("nbgrader", {}).get("solution")}
+    nb = copy.deepcopy(release)
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in answers:
+            cell.source = answers[gid]
+            if wrong and gid == "linreg_gradients":
+                cell.source = cell.source.replace("return float(", "return 2 * float(", 1)
+                assert "return 2 * float(" in cell.source, cell.source
+    return nb
+
+
+def _validate_in_process(root, notebook):
+    """`python -m coursetools validate <notebook>` without a new Python: (exit code, what it printed).
+
+    Kept out of the instructor log: a student's validate prints the failing tests' tracebacks by design."""
+    from coursetools.__main__ import main
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(out):
+        mp.chdir(root)
+        code = main(["validate", str(notebook)])
+    return code, out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def instructor_run(tmp_path_factory, course_root, timed):
+    """README's instructor route for one topic in a fresh copy of the course, every command's output kept.
+
+    Student "<this OS user>" gets the release through the course-local exchange, answers with the reference
+    and submits; "blank" and "wrong" are placed by hand into submitted/. Then validate, preflight,
+    autograde, feedback (released through the exchange), export.
+    """
+    from nbgrader.utils import get_username
+    root = tmp_path_factory.mktemp("instructor")
+    for folder in ("solutions", "assignments"):
+        shutil.copytree(course_root / folder / CLI_TOPIC, root / folder / CLI_TOPIC)
+    shutil.copy(course_root / "nbgrader_config.py", root)
+    data = tmp_path_factory.mktemp("jupyter_data")  # where nbgrader's default student cache would go
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NBGRADER_")}
+    env.update(JUPYTER_DATA_DIR=str(data),
+               PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]))
+    nbgrader_default = Path("/usr/local/share/nbgrader/exchange")
+    existed = nbgrader_default.exists()
+    log, regenerate_log, codes = [], [], {}
+
+    def run(tool, *args, into=log):
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", tool, *args], cwd=root, env=env, capture_output=True,
+                              text=True, timeout=600)
+        into.append(
+            f"$ {tool} {' '.join(args)}   (exit {proc.returncode}, {time.perf_counter() - start:.1f} s)\n"
+            f"{proc.stdout}{proc.stderr}")
+        codes[" ".join((tool, *args))] = proc.returncode
+        return proc
+
+    solution = nbformat.read(notebook_path(root, "solutions", CLI_TOPIC), as_version=4)
+    release = nbformat.read(notebook_path(root, "assignments", CLI_TOPIC), as_version=4)
+    with timed("README instructor commands, one topic (CLI)"):
+        run("coursetools", "gradebook")
+        api = NbGraderAPI(coursedir=CourseDirectory(config=load_config(root)), config=load_config(root))
+        first_view = {a["name"]: a["max_score"] for a in api.get_assignments()}
+        # after editing solutions/ (nbgrader announces the overwrite --force asks for: kept apart)
+        run("nbgrader", "generate_assignment", CLI_TOPIC, "--force", into=regenerate_log)
+        run("nbgrader", "release_assignment", CLI_TOPIC)
+        run("nbgrader", "fetch_assignment", CLI_TOPIC)
+        nbformat.write(_answered(release, solution), notebook_path(root, ".", CLI_TOPIC))
+        run("nbgrader", "submit", CLI_TOPIC)
+        for student, nb in (("blank", release), ("wrong", _answered(release, solution, wrong=True))):
+            path = notebook_path(root, f"submitted/{student}", CLI_TOPIC)
+            path.parent.mkdir(parents=True)
+            nbformat.write(nb, path)
+        run("nbgrader", "collect", CLI_TOPIC)
+        validate = {want: _validate_in_process(root, notebook_path(root, folder, CLI_TOPIC))
+                    for want, folder in ((0, "."), (1, "submitted/wrong"))}
+        run("coursetools", "preflight", CLI_TOPIC)
+        run("nbgrader", "autograde", CLI_TOPIC, "--CourseDirectory.submitted_directory=preflight")
+        run("nbgrader", "generate_feedback", CLI_TOPIC)
+        run("nbgrader", "release_feedback", CLI_TOPIC)
+        run("nbgrader", "export", "--to", "grades.csv")
+    students = (get_username(), "blank", "wrong")
+    grades = {}
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        for s in students:
+            try:
+                sub = gb.find_submission(CLI_TOPIC, s)
+            except MissingEntry:
+                continue  # reported by the tests
+            grades[s] = {g.name: g.auto_score for nb in sub.notebooks for g in nb.grades if g.cell_type == "code"}
+    outside = [str(p) for p in data.rglob("*")]
+    if nbgrader_default.exists() and not existed:
+        outside.append(str(nbgrader_default))
+    return dict(root=root, log="\n".join(log), regenerate_log="\n".join(regenerate_log), codes=codes,
+                validate=validate, first_view=first_view, students=students, grades=grades, outside=outside)
+
+
+def test_instructor_commands_succeed(instructor_run):
+    failed = {cmd: code for cmd, code in instructor_run["codes"].items() if code != 0}
+    assert not failed, f"{failed}\n{instructor_run['log'][-6000:]}"
+
+
+def test_instructor_commands_print_no_warning_and_no_traceback(instructor_run):
+    noisy = [line for line in instructor_run["log"].splitlines() if any(word in line for word in NOISE)]
+    assert not noisy, "\n".join(noisy[:30])
+
+
+def test_regenerating_warns_only_that_it_overwrites(instructor_run, course_root):
+    noisy = [line for line in instructor_run["regenerate_log"].splitlines() if any(word in line for word in NOISE)]
+    release = instructor_run["root"] / "assignments" / CLI_TOPIC
+    assert noisy == [f"[GenerateAssignmentApp | WARNING] Removing existing assignment: {release}"], noisy
+    assert json.loads((release / f"{CLI_TOPIC}.ipynb").read_text()) == \
+        json.loads(notebook_path(course_root, "assignments", CLI_TOPIC).read_text())
+
+
+def test_readme_instructor_commands_are_the_ones_tested(instructor_run, course_root):
+    """Every nbgrader / coursetools command of the README's instructor block ran in `instructor_run`."""
+    readme = (course_root / "README.md").read_text()
+    block = readme.split("## Teaching with it (instructors)")[1].split("```bash")[1].split("```")[0]
+    commands = [line.split("#")[0].split() for line in block.splitlines() if line.strip()]
+    ran = set(instructor_run["codes"])
+    missing = [" ".join(c) for c in commands
+               if " ".join(c[2:] if c[:2] == ["python", "-m"] else c) not in ran]
+    assert commands and not missing, f"README commands not run by the test: {missing}; ran: {sorted(ran)}"
+
+
+def test_readme_gives_a_time_range_a_work_branch_and_the_benchmarks(course_root):
+    readme = (course_root / "README.md").read_text()
+    assert not re.search(r"\d+ tests in \d+ s", readme), "a single measurement is not a time a reader can expect"
+    assert re.search(r"\d+ to \d+ minutes", readme) and "time python -m pytest" in readme
+    assert "git switch -c" in readme and "cp -r assignments/" in readme
+    assert "benchmarks/README.md" in readme and (course_root / "benchmarks" / "README.md").is_file()
+
+
+def test_first_formgrader_view_has_the_max_scores(instructor_run):
+    release = nbformat.read(notebook_path(instructor_run["root"], "assignments", CLI_TOPIC), as_version=4)
+    points = sum(c.metadata.nbgrader.get("points", 0) for c in release.cells
+                 if c.metadata.get("nbgrader", {}).get("grade"))
+    assert instructor_run["first_view"] == {CLI_TOPIC: points}
+
+
+def test_validate_exit_codes_and_whole_messages(instructor_run):
+    for want, (code, said) in instructor_run["validate"].items():
+        assert code == want, said[-3000:]
+    said = instructor_run["validate"][1][1]
+    assert "AssertionError: dL/da at a = b = 0: expected -26, got -52 (|difference| 26 > tolerance 2.6e-06)" in said, said
+    assert "this part uses your `linreg_gradients`, which fails its own tests: fix it first" in said, said
+
+
+def test_grades_by_the_readme_route_are_unchanged(instructor_run, graded_course):
+    """Reference (through the exchange) and blank score as in the API run above; wrong loses exactly its cells."""
+    reference, blank, wrong = (instructor_run["grades"].get(s) for s in instructor_run["students"])
+    cells = _submission(graded_course, CLI_TOPIC, "reference")["cells"]
+    assert reference == {c["grade_id"]: c["auto"] for c in cells if c["cell_type"] == "code"}
+    assert blank == {c["grade_id"]: 0.0 for c in cells if c["cell_type"] == "code"}
+    assert {g for g, s in wrong.items() if s != reference[g]} == WRONG_CELLS, wrong
+    assert all(wrong[g] == 0 for g in WRONG_CELLS), wrong
+
+
+def test_errors_show_the_message_first_and_name_the_cause(instructor_run):
+    nb = nbformat.read(notebook_path(instructor_run["root"], "autograded/wrong", CLI_TOPIC), as_version=4)
+    errors = {c.metadata.nbgrader["grade_id"]: o for c in nb.cells for o in c.get("outputs", [])
+              if o.output_type == "error" and c.metadata.get("nbgrader", {}).get("grade_id")}
+    assert set(errors) == WRONG_CELLS, sorted(errors)
+    for gid, err in errors.items():
+        first = _strip_ansi(err.traceback[0])
+        assert first == f"AssertionError: {err.evalue}", f"{gid}: the traceback starts with {first!r}"
+    assert "this part uses your `linreg_gradients`" in errors["test_fit_linreg_gd"].evalue
+
+
+def test_nothing_is_created_outside_the_course(instructor_run):
+    assert not instructor_run["outside"], instructor_run["outside"]
+    assert (instructor_run["root"] / "exchange" / "nnlib-course" / "outbound" / CLI_TOPIC).is_dir()
+
+
+def test_feedback_reaches_exchange_and_hand_placed_students(instructor_run):
+    root = instructor_run["root"]
+    released = sorted((root / "exchange" / "nnlib-course" / "feedback").glob("*.html"))
+    assert len(released) == 3, released  # one per student, hand-placed ones included
+    for student in instructor_run["students"]:
+        assert (root / "feedback" / student / CLI_TOPIC / f"{CLI_TOPIC}.html").is_file()

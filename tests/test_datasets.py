@@ -1,7 +1,4 @@
-"""nnlib.datasets: the shipped MNIST (shapes, checksums, errors, download path) and the toy sets.
-
-No test touches the network: the download path is exercised with a file:// mirror in tmp_path.
-"""
+"""nnlib.datasets: the shipped MNIST (shapes, checksums, errors) and the toy sets."""
 import gzip
 import hashlib
 import shutil
@@ -20,13 +17,6 @@ FILES = [name + ".gz" for name in datasets.MNIST_SHA256]
 @pytest.fixture
 def no_env(monkeypatch):
     monkeypatch.delenv("NNLIB_DATA", raising=False)
-    monkeypatch.setattr(datasets, "_CACHE", {})
-
-
-@pytest.fixture
-def offline(monkeypatch):
-    """A mirror that cannot be reached (a file:// folder that does not exist)."""
-    monkeypatch.setattr(datasets, "MNIST_MIRRORS", ("file:///nonexistent-nnlib-mirror/",))
 
 
 def _copy_small(dst):
@@ -47,7 +37,7 @@ def test_shipped_sha256sums_agree_with_module_and_files():
         assert hashlib.sha256(raw).hexdigest() == datasets.MNIST_SHA256[f[:-3]], f
 
 
-def test_load_mnist_shapes_dtypes_labels(no_env, offline):
+def test_load_mnist_shapes_dtypes_labels(no_env):
     (x_tr, y_tr), (x_te, y_te) = load_mnist()
     assert x_tr.shape == (60000, 28, 28) and x_tr.dtype == np.uint8
     assert y_tr.shape == (60000,) and y_tr.dtype == np.uint8
@@ -67,13 +57,12 @@ def test_load_mnist_returns_independent_copies(no_env):
     (x1, y1), _ = load_mnist()
     x1[0] = 255
     y1[0] = 7
-    (x2, y2), _ = load_mnist()        # served from the in-memory cache
+    (x2, y2), _ = load_mnist()
     assert x1.flags.writeable and y1.flags.writeable
-    assert x2[0, 0, 0] == 0 and y2[0] == 5          # the cache was not modified through x1, y1
+    assert x2[0, 0, 0] == 0 and y2[0] == 5          # the second call was not modified through x1, y1
 
 
-def test_nnlib_data_takes_precedence(monkeypatch, tmp_path, offline):
-    monkeypatch.setattr(datasets, "_CACHE", {})
+def test_nnlib_data_takes_precedence(monkeypatch, tmp_path):
     d = _copy_small(tmp_path / "mnist")
     monkeypatch.setenv("NNLIB_DATA", str(tmp_path))
     (d / FILES[1]).write_bytes(b"garbage")          # proves NNLIB_DATA/mnist is the folder read
@@ -81,17 +70,16 @@ def test_nnlib_data_takes_precedence(monkeypatch, tmp_path, offline):
         load_mnist()
 
 
-def test_nnlib_data_without_files_falls_back_to_repo(monkeypatch, tmp_path, offline):
-    monkeypatch.setattr(datasets, "_CACHE", {})
+def test_nnlib_data_without_files_falls_back_to_repo(monkeypatch, tmp_path):
     monkeypatch.setenv("NNLIB_DATA", str(tmp_path))
     (_, y), _ = load_mnist()
     assert y[:5].tolist() == [5, 0, 4, 1, 9]
-    assert not any((tmp_path / "mnist").glob("*.gz"))    # nothing downloaded
+    assert not (tmp_path / "mnist").exists()             # nothing created there
 
 
 # ------------------------------------------------------------------ corrupted / malformed
 
-def test_corrupted_copy_raises_naming_file_and_fix(tmp_path, no_env, offline):
+def test_corrupted_copy_raises_naming_file_and_fix(tmp_path, no_env):
     d = _copy_small(tmp_path)
     bad = d / "t10k-labels-idx1-ubyte.gz"
     raw = bytearray(gzip.decompress(bad.read_bytes()))
@@ -105,7 +93,7 @@ def test_corrupted_copy_raises_naming_file_and_fix(tmp_path, no_env, offline):
     assert bad.read_bytes() == corrupted                 # a corrupted file is never overwritten
 
 
-def test_truncated_gzip_raises(tmp_path, no_env, offline):
+def test_truncated_gzip_raises(tmp_path, no_env):
     d = _copy_small(tmp_path)
     bad = d / "train-labels-idx1-ubyte.gz"
     bad.write_bytes(bad.read_bytes()[:1000])
@@ -126,60 +114,17 @@ def test_parse_idx_checks_magic_and_size():
         datasets._parse_idx(b"\x00\x00", "lbl", (3,))
 
 
-# ------------------------------------------------------------------ download path (file:// mirror)
+# ------------------------------------------------------------------ missing files (nothing is downloaded)
 
-def test_missing_files_are_downloaded_from_mirror_and_verified(tmp_path, monkeypatch, no_env):
-    mirror = tmp_path / "mirror"
-    mirror.mkdir()
-    for f in FILES:
-        shutil.copy(REPO_MNIST / f, mirror / f)
-    monkeypatch.setattr(datasets, "MNIST_MIRRORS", ("file:///nonexistent-nnlib-mirror/", mirror.as_uri() + "/"))
-    target = tmp_path / "data" / "mnist"                 # does not exist yet: created
-    existing = target / "train-labels-idx1-ubyte.gz"
-    target.mkdir(parents=True)
-    shutil.copy(REPO_MNIST / existing.name, existing)
-    stamp = existing.stat().st_mtime_ns
-    (x_tr, y_tr), (x_te, y_te) = load_mnist(target)
-    assert x_tr.shape == (60000, 28, 28) and y_te.shape == (10000,) and y_tr[:5].tolist() == [5, 0, 4, 1, 9]
-    assert sorted(p.name for p in target.iterdir()) == sorted(FILES)   # no leftover temp files
-    assert existing.stat().st_mtime_ns == stamp                         # existing file not rewritten
-
-
-def test_download_never_overwrites_an_existing_file(tmp_path, monkeypatch):
-    """Even if a file appears while downloading (another process), the download does not replace it."""
-    name = "t10k-labels-idx1-ubyte.gz"
-    mirror = tmp_path / "mirror"
-    mirror.mkdir()
-    shutil.copy(REPO_MNIST / name, mirror / name)
-    monkeypatch.setattr(datasets, "MNIST_MIRRORS", (mirror.as_uri() + "/",))
-    target = tmp_path / "t"
-    target.mkdir()
-    (target / name).write_bytes(b"someone else's file")
-    datasets._download(name, target)
-    assert (target / name).read_bytes() == b"someone else's file"
-    assert [p.name for p in target.iterdir()] == [name]        # temp file cleaned up
-
-
-def test_mirror_serving_bad_data_is_rejected(tmp_path, monkeypatch, no_env):
-    mirror = tmp_path / "mirror"
-    mirror.mkdir()
-    for f in FILES:
-        (mirror / f).write_bytes(gzip.compress(b"not mnist"))
-    monkeypatch.setattr(datasets, "MNIST_MIRRORS", (mirror.as_uri() + "/",))
-    target = tmp_path / "t"
-    with pytest.raises(FileNotFoundError, match="corrupted") as e:
-        load_mnist(target)
-    assert "train-images-idx3-ubyte.gz" in str(e.value)
-    assert not any(target.iterdir())                    # nothing unverified left behind
-
-
-def test_missing_and_unreachable_mirror_gives_clear_error(tmp_path, no_env, offline):
+def test_missing_files_give_clear_error_and_nothing_is_written(tmp_path, no_env):
+    _copy_small(tmp_path)
+    (tmp_path / "t10k-images-idx3-ubyte.gz").unlink()      # three of four present: still not a data folder
     with pytest.raises(FileNotFoundError) as e:
         load_mnist(tmp_path)
     msg = str(e.value)
-    assert str(tmp_path / "train-images-idx3-ubyte.gz") in msg
-    assert "could not be downloaded" in msg and "offline" in msg and "NNLIB_DATA" in msg
-    assert list(tmp_path.iterdir()) == []
+    assert str(tmp_path) in msg and "t10k-images-idx3-ubyte.gz" in msg
+    assert "data/mnist" in msg and "NNLIB_DATA" in msg and "path=" in msg
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f for f in FILES if not f.startswith("t10k-images"))
 
 
 # ------------------------------------------------------------------ toy sets

@@ -14,18 +14,21 @@ import hashlib
 import html as html_lib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from nbgrader.api import Gradebook
 
 from coursetools.feedback import hidden_lines
 from coursetools.preflight import format_reports, preflight_assignment
 from coursetools.scan import scan_notebook, scan_source
+from nnlib.testing import check_close, check_uses
 
 TOPIC = "01_gradient_descent"
 CELL_TIMEOUT = 10  # seconds; the course's own config allows 120, the infinite loop needs only to be cut
@@ -159,7 +162,7 @@ CASES = {
     "deleted_answer": ("solution", delete_answer, None, {"test_df"}, ["answer cell 'df' is missing"]),
     "deleted_test": ("solution", delete_test, None, set(), ["test cell 'test_df' is missing"]),
     "deleted_written_answer": ("solution", delete_written, None, set(), ["answer cell 'why_diverge' is missing"]),
-    "edited_test": ("solution", edit_test, None, {"test_f"}, []),
+    "edited_test": ("solution", edit_test, None, {"test_f"}, ["locked cell 'test_f' was edited"]),
     "extra_cells": ("solution", extra_cells, None, set(), []),
     "renamed": ("solution", None, f"{TOPIC} (1).ipynb", set(), [f"graded '{TOPIC} (1).ipynb'"]),
     "stripped_metadata": ("solution", strip_metadata, None, set(), ["restored the metadata"]),
@@ -266,6 +269,32 @@ def test_clean_submissions_are_not_flagged(adversarial):
         assert adversarial["reports"][case].status == "ok", adversarial["reports"][case]
 
 
+def test_autograde_warns_only_about_the_edited_test_cell(adversarial):
+    """Honest test cells lack only the hidden tests: the pre-flight gives them back, so nbgrader's checksum
+    warning (an instructor reads it as tampering) is left for the one real edit (case "edited_test")."""
+    out = adversarial["autograde"]
+    changed = re.findall(r"Attribute 'checksum' for cell (\w+) has changed", out.stdout + out.stderr)
+    assert changed == ["test_f"], changed
+
+
+def test_hand_placed_submissions_get_what_release_feedback_needs(adversarial, tmp_path):
+    """Submissions placed by hand have no timestamp.txt / submission_secret.txt (the exchange writes them)."""
+    root = adversarial["root"]
+    for name in ("reference", "renamed"):
+        for f in ("timestamp.txt", "submission_secret.txt"):
+            assert (root / "preflight" / name / TOPIC / f).is_file(), (name, f)
+    assert (root / "preflight" / "reference" / TOPIC / "timestamp.txt").read_text() == "2026-11-20 10:00:00.000000 UTC"
+    src = tmp_path / "submitted" / "hand" / TOPIC
+    src.mkdir(parents=True)
+    shutil.copy(root / "committed_release" / f"{TOPIC}.ipynb", src)
+    os.utime(src / f"{TOPIC}.ipynb", (1764000000, 1764000000))
+    shutil.copytree(root / "assignments", tmp_path / "assignments")
+    (report,) = preflight_assignment(TOPIC, tmp_path)
+    assert (tmp_path / "preflight" / "hand" / TOPIC / "timestamp.txt").read_text() == "2025-11-24 16:00:00.000000 UTC"
+    assert len((tmp_path / "preflight" / "hand" / TOPIC / "submission_secret.txt").read_text()) == 32
+    assert any("no timestamp.txt" in r for r in report.repairs), report
+
+
 def test_originals_are_never_modified(adversarial):
     for path, digest in adversarial["hashes"].items():
         assert path.exists() and _sha(path) == digest, path
@@ -350,6 +379,38 @@ def test_scan_allows_what_the_assignment_asks_for():
     source = "def check_close(a, b):\n    return abs(a - b) < 1e-9"
     assert [f.kind for f in scan_source(source)] == ["tamper"]
     assert scan_source(source, allowed={"check_close"}) == []
+
+
+# ---------------------------------------------------------------- follow-on failures name their cause
+
+def _softmax_wrong_axis(z):
+    return np.exp(z) / np.exp(z).sum(axis=0)
+
+
+def test_check_uses_names_the_earlier_function_that_fails():
+    def loss(z):  # a later part that calls the student's softmax
+        return float(-np.log(_softmax_wrong_axis(z)[0, 0]))
+
+    with pytest.raises(AssertionError, match=r"this part uses your `_softmax_wrong_axis`, which fails its own "
+                                             r"tests: fix it first \(softmax\(\[\[0, 0\]\]\): 2 of 2 values differ"):
+        check_uses(loss, "_softmax_wrong_axis",
+                   lambda: check_close("softmax([[0, 0]])", _softmax_wrong_axis(np.zeros((1, 2))), [[0.5, 0.5]]))
+
+
+def test_check_uses_holds_only_a_function_that_calls_it():
+    def tanh_grad(x):  # uses np.tanh, an attribute named like the student's `tanh`, not the student's function
+        return 1 - np.tanh(x) ** 2
+
+    calls = []
+    check_uses(tanh_grad, "tanh", lambda: calls.append("checked") or check_close("x", 1.0, 2.0))
+    assert calls == []
+    with pytest.raises(AssertionError, match=r"this part uses your `_blank`, which fails its own tests: fix it first "
+                                             r"\(NotImplementedError\)"):
+        check_uses(lambda x: 2 * _blank(x), "_blank", lambda: _blank(0.0))
+
+
+def _blank(x):
+    raise NotImplementedError()
 
 
 # ---- Hostile submissions, graded by `python -m coursetools grade` in its sandbox ----

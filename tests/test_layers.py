@@ -113,3 +113,50 @@ def test_initializer_scales():
     assert layer.kernel.shape == (3, 4)
     with pytest.raises(ValueError, match="unknown initializer"):
         initializers.get("lecun")
+
+
+# ------------------------------------------------------------------ Dropout
+
+def test_dropout_training_zeroes_and_rescales_inference_passes_through():
+    from nnlib.layers import Dropout
+    x = np.ones((400, 50))
+    layer = Dropout(0.25, seed=3)
+    out = layer.forward(x, training=True)
+    kept = out != 0
+    assert set(np.unique(out)) == {0.0, 1 / 0.75}                 # inverted dropout: kept values scaled
+    assert abs(kept.mean() - 0.75) < 0.01                          # about 1 - rate kept (20,000 draws)
+    expected = np.random.default_rng(3).random(x.shape) >= 0.25    # the mask is default_rng(seed)'s
+    np.testing.assert_array_equal(kept, expected)
+    assert layer.forward(x, training=False) is not None
+    np.testing.assert_array_equal(layer.forward(x, training=False), x)
+    assert not np.array_equal(Dropout(0.25, seed=4).forward(x), out)      # another seed, another mask
+
+
+def test_dropout_gradient_with_fixed_mask():
+    from nnlib.layers import Dropout
+    rng = np.random.default_rng(0)
+    x, dout = rng.standard_normal((6, 5)), rng.standard_normal((6, 5))
+    layer = Dropout(0.4, seed=1)
+    layer.forward(x, training=True)
+    mask = layer._cache.copy()                     # the mask of that forward pass, kept fixed below
+    dx = layer.backward(dout)
+    numeric = numerical_gradient(lambda z: np.sum(z * mask * dout), x.copy())
+    assert rel_error(dx, numeric) < 1e-8
+    assert np.any(dx == 0) and np.any(dx != 0)
+
+
+def test_dropout_bad_rate_and_backward_before_forward():
+    from nnlib.layers import Dropout
+    for rate in (-0.1, 1.0, "0.5", True):
+        with pytest.raises(ValueError, match=r"rate in \[0, 1\)"):
+            Dropout(rate)
+    with pytest.raises(RuntimeError, match="before forward"):
+        Dropout(0.5, seed=0).backward(np.ones((2, 2)))
+
+
+def test_rebinding_kernel_is_what_the_layer_uses_and_exposes():
+    layer = built_dense(2, 3)
+    W = np.arange(6.0).reshape(3, 2)
+    layer.kernel = W
+    assert layer.params[0] is W
+    np.testing.assert_allclose(layer.forward(np.ones((1, 3)), training=False), [[6.0, 9.0]])

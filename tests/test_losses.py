@@ -87,3 +87,22 @@ def test_bad_input():
         L.sparse_categorical_crossentropy(np.array([0, 3]), np.full((2, 3), 1 / 3))
     with pytest.raises(ValueError, match="unknown loss"):
         L.get("cross_entropy")
+
+
+def test_softmax_crossentropy_from_probabilities():
+    z = rng.standard_normal((5, 4))
+    labels = np.array([0, 1, 2, 3, 0])
+    y = np.eye(4)[labels]
+    p = softmax(z)
+    value, grad = L.softmax_crossentropy(y, p)
+    np.testing.assert_array_equal(grad, (p - y) / 5)                          # dL/dlogits
+    assert value == pytest.approx(L.categorical_crossentropy(y, p)[0], rel=1e-14)
+    assert value == pytest.approx(L.softmax_crossentropy_with_logits(y, z)[0], rel=1e-14)
+    for targets in (labels, labels[:, None]):                                # the integer-label path
+        v2, g2 = L.softmax_crossentropy(targets, p)
+        assert v2 == value and np.array_equal(g2, grad)
+    # the clipping rule of categorical_crossentropy: p clipped to [1e-7, 1] inside the log
+    v0, _ = L.softmax_crossentropy(np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]))
+    assert v0 == pytest.approx(-np.log(1e-7)) == L.categorical_crossentropy(np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]))[0]
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\]"):
+        L.softmax_crossentropy(np.array([0, 4, 1, 1, 1]), p)

@@ -161,3 +161,47 @@ def test_bad_input_messages():
         mlp(2, n_in=2).fit(np.ones((2, 2)), np.ones((2, 2)))
     with pytest.raises(ValueError, match="not built"):
         Sequential([Dense(2)]).summary()
+
+
+def test_fit_on_zero_samples_is_a_clear_error():
+    model = mlp(3, 2, n_in=2)
+    model.compile(SGD(0.1), "categorical_crossentropy")
+    with pytest.raises(ValueError, match="at least one training sample, got 0"):
+        model.fit(np.zeros((0, 2)), np.zeros((0, 2)), verbose=0)
+    with pytest.raises(ValueError, match="validation_split=0.5 leaves none"):
+        model.fit(np.zeros((1, 2)), np.zeros((1, 2)), validation_split=0.5, verbose=0)
+
+
+def test_rebinding_a_kernel_makes_fit_train_the_new_array():
+    x, y, _ = toy_data(64)
+    model = mlp(4, 2, n_in=2)
+    model.compile(SGD(0.1, momentum=0.9), "categorical_crossentropy")
+    model.build((2,))
+    old = model.layers[0].kernel
+    new = np.full_like(old, 0.5)
+    model.layers[0].kernel = new
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0, seed=0)
+    assert model.layers[0].kernel is new and not np.all(new == 0.5)      # the new array was trained
+    assert model.get_weights()[0] is not new and np.array_equal(model.get_weights()[0], new)
+
+
+def test_dropout_active_in_fit_only_and_weights_unchanged_by_it():
+    from nnlib import Dropout
+    x, y, _ = toy_data(64)
+    plain = Sequential([Dense(8, activation="relu", input_shape=(2,)), Dense(2, activation="softmax")], seed=5)
+    dropped = Sequential([Dense(8, activation="relu", input_shape=(2,)), Dropout(0.5),
+                          Dense(2, activation="softmax")], seed=5)
+    for a, b in zip(plain.get_weights(), dropped.get_weights()):   # Dropout draws nothing from the model's rng
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(plain.predict(x), dropped.predict(x))   # inference: dropout off
+    for m in (plain, dropped):
+        m.compile(SGD(0.1), "categorical_crossentropy")
+        m.fit(x, y, epochs=1, batch_size=16, verbose=0, seed=0)
+    assert not np.array_equal(plain.get_weights()[0], dropped.get_weights()[0])   # training: dropout on
+    again = Sequential([Dense(8, activation="relu", input_shape=(2,)), Dropout(0.5),
+                        Dense(2, activation="softmax")], seed=5)
+    again.build((2,))                                                # float32, as get_weights built the others
+    again.compile(SGD(0.1), "categorical_crossentropy")
+    again.fit(x, y, epochs=1, batch_size=16, verbose=0, seed=0)
+    for a, b in zip(again.get_weights(), dropped.get_weights()):   # seeded: the same masks again
+        np.testing.assert_array_equal(a, b)

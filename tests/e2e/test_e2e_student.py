@@ -251,17 +251,22 @@ def test_student_validates_assignment_01(page, lab):
     _same_sources([f["source"] for f in blank["failed"]], [src for _, _, src in graded],
                   "blank release: every graded cell should fail", blank)
     for (_, kind, src), failure in zip(graded, blank["failed"]):
-        if kind == "code":
-            assert "NotImplementedError" in failure["error"], f"{src[:80]!r} failed for another reason:\n" \
-                                                              f"{failure['error'][-1500:]}"
+        if kind == "code":  # the error's message comes first, above the traceback
+            assert failure["error"].lstrip().startswith("NotImplementedError"), \
+                f"{src[:80]!r} failed for another reason, or the message is not first:\n{failure['error'][:1500]}"
         else:
             assert src == "YOUR ANSWER HERE", src
 
-    # (2) the first answer cell filled with the reference code: its test passes, the others still fail
+    # (2) the first answer cell filled with the reference code: its test passes, the others still fail;
+    #     the second answer filled wrongly: its test fails with an AssertionError, whose message is the
+    #     first line of its error box (nnlib.testing puts it above the traceback)
     first_answer, _, first_src = graded[0]
-    assert first_answer in answers, f"answer cell {first_answer!r} is not in the solution notebook"
-    filled = run_js(page, FILL_ANSWERS, {first_answer: answers[first_answer]})
-    assert filled == [first_answer]
+    second_answer = graded[1][0]
+    assert {first_answer, second_answer} <= set(answers), f"{first_answer!r}, {second_answer!r} not in the solution"
+    wrong = answers[second_answer].replace("return ", "return 1.0 + ", 1)
+    assert wrong != answers[second_answer], answers[second_answer]
+    filled = run_js(page, FILL_ANSWERS, {first_answer: answers[first_answer], second_answer: wrong})
+    assert sorted(filled) == sorted([first_answer, second_answer])
     editor = page.locator(".jp-Notebook .jp-Cell").nth(run_js(page, CELL_INDEX, first_answer)).locator(".cm-content")
     editor.scroll_into_view_if_needed()
     assert editor.inner_text().strip() == answers[first_answer].strip(), "the editor does not show the typed answer"
@@ -270,6 +275,8 @@ def test_student_validates_assignment_01(page, lab):
     _same_sources([f["source"] for f in one["failed"]], [src for _, _, src in graded[1:]],
                   f"only {first_answer!r} answered: exactly the other test cells should fail", one)
     assert first_src not in [f["source"] for f in one["failed"]]
+    first_line = one["failed"][0]["error"].lstrip().splitlines()[0]
+    assert re.match(r"AssertionError: .*expected .*, got ", first_line), one["failed"][0]["error"][:1500]
 
     # (3) every answer filled from the solution (code and written): the notebook passes all visible tests
     filled = run_js(page, FILL_ANSWERS, answers)
