@@ -26,6 +26,8 @@ from pathlib import Path
 from .sandbox import Limits, chown_tree, remove_socket_dirs
 
 STATE = ".grading"
+# written by the pre-flight for hand-placed submissions (a fresh random secret on every run): not the student's work
+SCRATCH_FILES = {"timestamp.txt", "submission_secret.txt"}
 # nbgrader 0.9.6 + SQLAlchemy 2.x: harmless "not in session" noise on every autograde
 warnings.filterwarnings("ignore", message=".*not in session.*")
 
@@ -58,9 +60,9 @@ def _state(course, assignment):
 
 
 def _digest(folder):
-    """SHA-256 over every file of a submission folder (names and bytes)."""
+    """SHA-256 over a submission folder (names and bytes), without the files the pre-flight makes up."""
     h = hashlib.sha256()
-    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file() and p.name not in SCRATCH_FILES):
         h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 
