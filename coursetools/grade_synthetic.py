@@ -1,0 +1,88 @@
+"""Synthetic classes for the grading tests and benchmarks: a copy of the course with made-up submissions.
+
+Kinds of submission (all built from the committed solution and release of a topic):
+- `reference`: every answer cell filled in from the solution (full marks);
+- `blank`: the release as handed out (every test fails);
+- `half`: the first half of the answer cells done, the rest left blank (a student who ran out of time);
+- `wrong`: every code answer returns 0 instead of computing anything (a typical "it runs" mistake);
+- `mixed`: every other code answer wrong, the others right.
+"""
+
+import copy
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+KINDS = ("reference", "blank", "half", "wrong", "mixed")
+WRONG_BODY = "    return 0  # placeholder\n"
+
+
+def _answers(solution):
+    return [c for c in solution.cells if c.metadata.get("nbgrader", {}).get("solution")]
+
+
+def _wrong(cell):
+    head, _, rest = cell.source.partition("### BEGIN SOLUTION")
+    if cell.cell_type != "code" or not rest:
+        return cell.source
+    return head.rstrip(" ") + WRONG_BODY
+
+
+def make_submission(solution, release, kind):
+    """The release with its answer cells filled in the way `kind` says (see the module docstring)."""
+    answers = _answers(solution)
+    code = [c for c in answers if c.cell_type == "code"]
+    if kind == "reference":
+        chosen = {c.metadata.nbgrader["grade_id"]: c.source for c in answers}
+    elif kind == "half":
+        chosen = {c.metadata.nbgrader["grade_id"]: c.source for c in answers[: len(answers) // 2]}
+    elif kind == "wrong":
+        chosen = {c.metadata.nbgrader["grade_id"]: _wrong(c) for c in code}
+    elif kind == "mixed":
+        chosen = {c.metadata.nbgrader["grade_id"]: (_wrong(c) if i % 2 else c.source) for i, c in enumerate(code)}
+    elif kind == "blank":
+        chosen = {}
+    else:
+        raise ValueError(f"unknown submission kind {kind!r}; expected one of {KINDS}")
+    nb = copy.deepcopy(release)
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in chosen:
+            cell.source = chosen[gid]
+    return nb
+
+
+def make_course(course_root, dest, topics, extra_config=""):
+    """Copy what grading needs of the course into `dest` and generate each topic's gradebook entry."""
+    course_root, dest = Path(course_root), Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    for topic in topics:
+        for folder in ("solutions", "assignments"):
+            shutil.copytree(course_root / folder / topic, dest / folder / topic)
+    config = (course_root / "nbgrader_config.py").read_text()
+    (dest / "nbgrader_config.py").write_text(config + "\n" + extra_config + "\n")
+    for topic in topics:
+        done = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", topic, "--force"],
+                              cwd=dest, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"generate_assignment {topic} failed:\n{done.stderr[-3000:]}")
+    return dest
+
+
+def add_submissions(dest, topic, students):
+    """Write `submitted/<student>/<topic>/<topic>.ipynb` for {student: kind or notebook}; returns paths."""
+    dest = Path(dest)
+    solution = nbformat.read(dest / "solutions" / topic / f"{topic}.ipynb", as_version=4)
+    release = nbformat.read(dest / "assignments" / topic / f"{topic}.ipynb", as_version=4)
+    paths = {}
+    for student, kind in students.items():
+        nb = make_submission(solution, release, kind) if isinstance(kind, str) else kind
+        path = dest / "submitted" / student / topic / f"{topic}.ipynb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, path)
+        (path.parent / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")
+        paths[student] = path
+    return paths
