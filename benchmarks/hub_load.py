@@ -169,10 +169,8 @@ def main():
         collect_s = as_instructor(cfg, instructor, env, str(venv_bin / "nbgrader"), "collect", TOPIC)
         submitted = Path(cfg["course_dir"]) / "submitted"
         own = [n for n in students if _markers(submitted / n / TOPIC / f"{TOPIC}.ipynb", marker) == [n]]
-        # grading: the course's documented two steps (switch to `python -m coursetools grade` when it lands)
-        grade_s = as_instructor(cfg, instructor, env, str(venv_bin / "python"), "-m", "coursetools", "preflight", TOPIC)
-        grade_s += as_instructor(cfg, instructor, env, str(venv_bin / "nbgrader"), "autograde", TOPIC,
-                                 "--CourseDirectory.submitted_directory=preflight")
+        # grading: the class grading command (pre-flight, sandboxed kernels, all cores)
+        grade_s = as_instructor(cfg, instructor, env, str(venv_bin / "python"), "-m", "coursetools", "grade", TOPIC)
         course_kernel_mib = _kernel_with_course_mib(students[0], _server_env(students[0]), venv_bin)
         server_mib = [u[0] for u in use.values()]
         kernel_mib = [u[1] for u in use.values()]

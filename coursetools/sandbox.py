@@ -60,6 +60,8 @@ def _visible_paths():
     data = package.parent / "data"
     if data.is_dir():
         paths.append(str(data))
+    if os.path.isdir(os.environ.get("NNLIB_DATA", "")):  # an installed (non-editable) nnlib: data elsewhere
+        paths.append(os.environ["NNLIB_DATA"])
     return list(dict.fromkeys(os.path.realpath(p) for p in paths))
 
 
@@ -86,6 +88,8 @@ def sandbox_argv(scratch, sockets, uid, limits):
     env = {"PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin", "HOME": scratch,
            "LANG": "C.UTF-8", "MPLCONFIGDIR": f"{scratch}/.matplotlib", "IPYTHONDIR": f"{scratch}/.ipython",
            "PYTHONDONTWRITEBYTECODE": "1", **{v: str(limits.blas_threads) for v in BLAS_VARS}}
+    if os.path.isdir(os.environ.get("NNLIB_DATA", "")):
+        env["NNLIB_DATA"] = os.environ["NNLIB_DATA"]
     for name, value in env.items():
         argv += ["--setenv", name, value]
     for link, target in (("/bin", "usr/bin"), ("/lib", "usr/lib"), ("/lib64", "usr/lib64"), ("/sbin", "usr/sbin")):

@@ -150,7 +150,8 @@ def venv_steps(cfg, python):
     venv = Path(cfg["venv"])
     stamp = venv / "nnlib-hub-installed.json"
     want = {"digest": source_digest([COURSE_ROOT / "requirements.txt", HUB_DIR / "requirements.txt",
-                                     COURSE_ROOT / "pyproject.toml", COURSE_ROOT / "nnlib", COURSE_ROOT / "coursetools"])}
+                                     COURSE_ROOT / "pyproject.toml", COURSE_ROOT / "nnlib", COURSE_ROOT / "coursetools",
+                                     COURSE_ROOT / "data/mnist"])}
 
     def install():
         if not (venv / "bin/python").exists():
@@ -167,6 +168,10 @@ def venv_steps(cfg, python):
             pip = [str(venv / "bin/python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
             subprocess.run(pip + ["-r", str(reqs), "-r", str(HUB_DIR / "requirements.txt")], check=True)
             subprocess.run(pip + ["--no-deps", "--force-reinstall", str(pkg)], check=True)
+        # MNIST for every user (lecture and assignment 04): NNLIB_DATA points here (jupyterhub_config.py)
+        data = venv / "share/nnlib-data/mnist"
+        shutil.rmtree(data, ignore_errors=True)
+        shutil.copytree(COURSE_ROOT / "data/mnist", data)
         write_if_changed(venv / "share/jupyter/lab/settings/overrides.json", LAB_OVERRIDES)
         stamp.write_text(json.dumps(want))
 

@@ -69,6 +69,7 @@ c.Spawner.environment = {
     "OPENBLAS_NUM_THREADS": _threads, "OMP_NUM_THREADS": _threads, "MKL_NUM_THREADS": _threads,
     "NUMEXPR_NUM_THREADS": _threads, "VECLIB_MAXIMUM_THREADS": _threads,
     "NBGRADER_EXCHANGE_ROOT": CLASS["exchange"],
+    "NNLIB_DATA": os.path.join(CLASS["venv"], "share", "nnlib-data"),  # MNIST, copied there by classhub.py
     "JUPYTER_CONFIG_PATH": os.pathsep.join([os.path.join(ETC, "jupyter-student"), _common]),
 }
 

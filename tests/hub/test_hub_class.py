@@ -36,13 +36,12 @@ STATE = {}                               # what one step leaves for the next (th
 def grade_class(hub, topic):
     """Grade every collected submission of ``topic`` in the instructor's course folder, as the instructor.
 
-    The one place the class is graded: switch it to the class grading command
-    (``python -m coursetools grade <id> [--workers N]``, issue 15) when that lands."""
+    The class grading command (``python -m coursetools grade``: pre-flight, then every submission in the
+    bubblewrap sandbox, as the instructor, two Dask workers); it exits non-zero while anyone is ungraded."""
     venv_bin = Path(hub.cfg["venv"]) / "bin"
-    instructor = hub.names["instructor"]
-    hub.run_as(instructor, [str(venv_bin / "python"), "-m", "coursetools", "preflight", topic], cwd=hub.course)
-    hub.run_as(instructor, [str(venv_bin / "nbgrader"), "autograde", topic,
-                            "--CourseDirectory.submitted_directory=preflight"], cwd=hub.course)
+    proc = hub.run_as(hub.names["instructor"], [str(venv_bin / "python"), "-m", "coursetools", "grade", topic,
+                                                "--workers", "2"], cwd=hub.course)
+    assert "FAILED" not in proc.stdout + proc.stderr, proc.stdout[-3000:] + proc.stderr[-3000:]
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -285,6 +284,10 @@ def test_class_release_submit_grade_feedback(class_hub, new_page):
     assert re.search(r"Max address space\s+4294967296", limits), limits
     kernel_env = Path(f"/proc/{kernels[0]}/environ").read_bytes().split(b"\0")
     assert b"OPENBLAS_NUM_THREADS=1" in kernel_env and b"OMP_NUM_THREADS=1" in kernel_env
+    # the installed course finds MNIST (lecture and assignment 04) through NNLIB_DATA
+    shapes = hub.python_as(a, "from nnlib.datasets import load_mnist; (x, y), (xt, yt) = load_mnist(); "
+                              "print(x.shape, xt.shape)").stdout.strip()
+    assert shapes == "(60000, 28, 28) (10000, 28, 28)", shapes
     filled = run_js(page, FILL_ANSWERS, answers)
     assert sorted(filled) == sorted(answers), f"answer cells filled: {filled}, in the solution: {list(answers)}"
     result = validate(page)
