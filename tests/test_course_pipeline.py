@@ -7,7 +7,6 @@ grades; the tests below read the results. A test taking ``topic`` runs once per 
 ``solutions/<id>/<id>.ipynb`` (see conftest.py).
 """
 import contextlib
-import copy
 import csv
 import io
 import json
@@ -26,6 +25,8 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
 from nbval.plugin import comment_markers, get_sanitize_patterns
 from traitlets.config import PyFileConfigLoader
+
+from coursetools.grade_synthetic import make_submission
 
 STUDENTS = ("reference", "blank")
 
@@ -333,16 +334,11 @@ WRONG_CELLS = {"test_linreg_gradients", "test_fit_linreg_gd"}  # what the "wrong
 
 def _answered(release, solution, wrong=False):
     """The release with the reference answers typed in; `wrong`: linreg_gradients returns twice dL/da."""
-    answers = {c.metadata.nbgrader["grade_id"]: c.source for c in solution.cells
-               if c.metadata.get("nbgrader", {}).get("solution")}
-    nb = copy.deepcopy(release)
-    for cell in nb.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if gid in answers:
-            cell.source = answers[gid]
-            if wrong and gid == "linreg_gradients":
-                cell.source = cell.source.replace("return float(", "return 2 * float(", 1)
-                assert "return 2 * float(" in cell.source, cell.source
+    nb = make_submission(solution, release, "reference")
+    if wrong:
+        cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "linreg_gradients")
+        cell.source = cell.source.replace("return float(", "return 2 * float(", 1)
+        assert "return 2 * float(" in cell.source, cell.source
     return nb
 
 

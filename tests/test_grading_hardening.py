@@ -26,6 +26,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from coursetools.feedback import hidden_lines
+from coursetools.grade_synthetic import make_submission
 from coursetools.preflight import format_reports, preflight_assignment
 from coursetools.scan import scan_notebook, scan_source
 from nnlib.testing import check_close, check_uses
@@ -142,14 +143,7 @@ def unrelated_warning(nb):
 
 def as_student(solution, release):
     """The release with every answer cell filled in from the reference solution: a perfect student."""
-    answers = {c.metadata.nbgrader["grade_id"]: c.source for c in solution.cells
-               if c.metadata.get("nbgrader", {}).get("solution")}
-    nb = copy.deepcopy(release)
-    for cell in nb.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if gid in answers:
-            cell.source = answers[gid]
-    return nb
+    return make_submission(solution, release, "reference")
 
 
 # name -> (notebook to start from, change, file name, auto-graded cells that must score 0, pre-flight words)
@@ -480,7 +474,7 @@ def hostile(tmp_path_factory, course_root):
     import threading
 
     from coursetools.grade import read_scores
-    from coursetools.grade_synthetic import add_submissions, make_course, make_submission
+    from coursetools.grade_synthetic import add_submissions, make_course
 
     course = make_course(course_root, tmp_path_factory.mktemp("hostile") / "course", [TOPIC])
     solution = nbformat.read(course / "solutions" / TOPIC / f"{TOPIC}.ipynb", as_version=4)
