@@ -431,8 +431,13 @@ def test_instructor_commands_succeed(instructor_run):
 
 
 def test_instructor_commands_print_no_warning_and_no_traceback(instructor_run):
-    noisy = [line for line in instructor_run["log"].splitlines() if any(word in line for word in NOISE)]
-    assert not noisy, "\n".join(noisy[:30])
+    lines = instructor_run["log"].splitlines()
+    noisy = [i for i, line in enumerate(lines) if any(word in line for word in NOISE)]
+    # each noisy line with the command it came from and what follows it (a traceback's cause is below it)
+    commands = [i for i, line in enumerate(lines) if line.startswith("$ ")]
+    context = ["\n".join(lines[max([c for c in commands if c <= i], default=0):][:1] + lines[i:i + 25])
+               for i in noisy[:3]]
+    assert not noisy, "\n---\n".join(context)
 
 
 def test_regenerating_warns_only_that_it_overwrites(instructor_run, course_root):
