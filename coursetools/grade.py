@@ -14,13 +14,16 @@ the exit code is 1 while anyone is ungraded, and running the command again grade
 
 import fcntl
 import hashlib
+import importlib
 import json
 import os
 import shutil
 import sqlite3
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .sandbox import Limits, chown_tree, remove_socket_dirs
@@ -114,6 +117,16 @@ def snapshot_gradebook(course, dest, wait):
 
 # ---- the worker side: one student per task, in a long-lived Dask worker process ----
 
+def _worker_folder():
+    """The Dask worker's own folder (Dask removes it with the worker, even one that was killed), else /tmp."""
+    from distributed import get_worker
+
+    try:
+        return get_worker().local_directory
+    except ValueError:  # not in a Dask worker (grade_one called directly)
+        return "/tmp"
+
+
 def _worker_config(job, run):
     overrides = {
         "CourseDirectory": {"submitted_directory": str(run / "submitted"),
@@ -127,7 +140,7 @@ def _worker_config(job, run):
         overrides["ExecutePreprocessor"] = {**overrides.get("ExecutePreprocessor", {}),
                                             "kernel_manager_class": "coursetools.sandbox.SandboxKernelManager"}
         overrides["SandboxKernelManager"] = {"memory": lim.memory, "nproc": lim.nproc, "wall": lim.wall,
-                                             "blas_threads": lim.blas_threads}
+                                             "blas_threads": lim.blas_threads, "socket_root": _worker_folder()}
     return load_config(job["course"], overrides)
 
 
@@ -226,19 +239,28 @@ def plan(course, aid, reports, force):
     return todo, bad, done
 
 
+RECORD_PREPROCESSORS = ["nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties"]
+
+
 class Recorder:
     """The one writer of the course gradebook: `nbgrader autograde --no-execute` on each graded notebook."""
 
     def __init__(self, course, aid, lock_wait):
+        self.course, self.aid, self.state = course, aid, _state(course, aid)
+        self.db_url = f"sqlite:///{course / 'gradebook.db'}?timeout={lock_wait}"
+
+    @cached_property
+    def api(self):
+        """Made at the first record: nbgrader's imports (~2 s) then overlap the workers' first students."""
         from nbgrader.apps import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
 
-        self.course, self.aid, self.state = course, aid, _state(course, aid)
-        self.db_url = f"sqlite:///{course / 'gradebook.db'}?timeout={lock_wait}"
-        config = load_config(course, {
+        config = load_config(self.course, {
             "CourseDirectory": {"submitted_directory": str(self.state / "graded"), "db_url": self.db_url},
-            "Execute": {"enabled": False}, "ClearOutput": {"enabled": False}})
-        self.api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+            # the worker's nbgrader already sanitized, checked and executed this very notebook (recording it
+            # again through the full list leaves it byte-identical): only save its grades and late penalty
+            "Autograde": {"sanitize_preprocessors": [], "autograde_preprocessors": RECORD_PREPROCESSORS}})
+        return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
     def record(self, result):
         """Record one graded student; return None, or the reason it could not be recorded exactly."""
@@ -268,9 +290,24 @@ def _client(options):
     if options.scheduler:
         return Client(options.scheduler), None
     workers = options.workers or os.cpu_count() or 1
+    _warm_workers()
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                            memory_limit=0, silence_logs=logging.ERROR)
     return Client(cluster), cluster
+
+
+# What every grading worker imports: loaded once, by the process the local workers are forked from.
+WORKER_MODULES = ["distributed", "nbgrader.apps", "nbgrader.api", "nbconvert.preprocessors", "coursetools.grade"]
+
+
+def _warm_workers():
+    """Local workers start already holding nbgrader (~3 s of imports each otherwise): Dask's forkserver method,
+    with the grading modules preloaded into the one server process the workers are forked from."""
+    import dask
+    from distributed.utils import get_mp_context
+
+    dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
+    get_mp_context().set_forkserver_preload(WORKER_MODULES)
 
 
 def _jobs(course, aid, todo, options):
@@ -332,6 +369,8 @@ def grade_assignment(assignment, course_dir=".", options=None, progress=None, cl
 
 
 def _grade_todo(course, aid, todo, options, outcome, progress, shared_client):
+    # the recorder's nbgrader imports (~2 s) on the other core while the local workers start
+    threading.Thread(target=importlib.import_module, args=("nbgrader.apps",), daemon=True).start()
     client, cluster = (shared_client, None) if shared_client else _client(options)
     try:
         if options.sandbox:

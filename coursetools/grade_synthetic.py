@@ -9,6 +9,7 @@ Kinds of submission (all built from the committed solution and release of a topi
 """
 
 import copy
+import os
 import shutil
 import subprocess
 import sys
@@ -69,9 +70,11 @@ def make_course(course_root, dest, topics, extra_config=""):
             shutil.copytree(course_root / folder / topic, dest / folder / topic)
     config = (course_root / "nbgrader_config.py").read_text()
     (dest / "nbgrader_config.py").write_text(config + "\n" + extra_config + "\n")
+    # nbgrader runs `alembic` as a command when it makes a gradebook: the interpreter's bin first on PATH
+    env = dict(os.environ, PATH=os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
     for topic in topics:
         done = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", topic, "--force"],
-                              cwd=dest, capture_output=True, text=True)
+                              cwd=dest, env=env, capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"generate_assignment {topic} failed:\n{done.stderr[-3000:]}")
     return dest

@@ -13,6 +13,8 @@ What a kernel sees (everything else of the machine does not exist for it):
 through `ExecutePreprocessor.kernel_manager_class`.
 """
 
+import atexit
+import functools
 import os
 import shutil
 import subprocess
@@ -25,11 +27,12 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Int, Unicode
 
 SYSTEM_DIRS = ("/usr", "/etc", "/opt")
+MPL_DIR = "/tmp/.matplotlib"  # inside the sandbox's private /tmp
 _socket_dirs = []  # made by this process's kernel managers; remove_socket_dirs() clears them
 BLAS_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Limits:
     memory: int = 4 * 2**30  # bytes of address space per process
     nproc: int = 64  # processes and threads of the sandbox user
@@ -77,16 +80,20 @@ def _mkdirs(path, made):
     return args
 
 
-def sandbox_argv(scratch, sockets, uid, limits):
-    """The command prefix that runs a program in the sandbox (append the program's argv)."""
+def sandbox_argv(scratch, sockets, uid, limits, fonts=None):
+    """The command prefix that runs a program in the sandbox (append the program's argv).
+
+    `fonts`: a matplotlib font list (see font_list) shown read-only in the kernel's matplotlib folder."""
     scratch, sockets = os.path.realpath(scratch), os.path.realpath(sockets)
     # setpriv --pdeathsig: the whole sandbox dies with the grading worker (e.g. a SIGKILLed Dask worker)
     argv = ["setpriv", "--pdeathsig", "KILL", "--", "timeout", "-s", "KILL", str(limits.wall),
             "prlimit", f"--as={limits.memory}", f"--nproc={limits.nproc}", "--",
             "bwrap", "--die-with-parent", "--new-session", "--unshare-net", "--unshare-pid", "--unshare-ipc",
             "--unshare-uts", "--clearenv"]
+    # IPython's, matplotlib's and other caches in the private /tmp: nothing of theirs ends up in the graded folder
     env = {"PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin", "HOME": scratch,
-           "LANG": "C.UTF-8", "MPLCONFIGDIR": f"{scratch}/.matplotlib", "IPYTHONDIR": f"{scratch}/.ipython",
+           "LANG": "C.UTF-8", "MPLCONFIGDIR": MPL_DIR, "IPYTHONDIR": "/tmp/.ipython",
+           "XDG_CACHE_HOME": "/tmp/.cache",
            "PYTHONDONTWRITEBYTECODE": "1", **{v: str(limits.blas_threads) for v in BLAS_VARS}}
     if os.path.isdir(os.environ.get("NNLIB_DATA", "")):
         env["NNLIB_DATA"] = os.environ["NNLIB_DATA"]
@@ -96,8 +103,10 @@ def sandbox_argv(scratch, sockets, uid, limits):
         if os.path.islink(link):
             argv += ["--symlink", target, link]
     # a private /tmp first: the venv, the course or the scratch folder may live under /tmp (CI, pytest)
-    argv += ["--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp"]
-    made = {"/tmp"}
+    argv += ["--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp", "--perms", "1777", "--dir", MPL_DIR]
+    if fonts:
+        argv += ["--ro-bind", fonts, f"{MPL_DIR}/{os.path.basename(fonts)}"]
+    made = {"/tmp", MPL_DIR}
     for path in _visible_paths():
         argv += _mkdirs(path, made) + ["--ro-bind", path, path]
     for path in (scratch, sockets):
@@ -108,6 +117,29 @@ def sandbox_argv(scratch, sockets, uid, limits):
     # an ordinary user: bwrap makes a user namespace; --nproc then counts all of this user's processes,
     # which is why docs/instructors.md recommends a dedicated grading account
     return argv + ["--unshare-user"]
+
+
+FONT_LIST_SCRIPT = """
+import glob, shutil, sys
+import matplotlib, matplotlib.font_manager
+shutil.copy(glob.glob(matplotlib.get_cachedir() + '/fontlist-*.json')[0], sys.argv[1])
+"""
+
+
+@functools.cache
+def font_list(root, uid, limits):
+    """Path of matplotlib's font list as a kernel in the sandbox builds it, made once per grading process.
+
+    A kernel builds this list on its first `import matplotlib` (~0.3 s of font scanning) in a fresh folder;
+    built here by the same sandbox with no student code in it, then shown read-only to every kernel.
+    None when matplotlib is not installed or the build fails (each kernel then builds its own)."""
+    folder = tempfile.mkdtemp(prefix="nbgrade-fonts-", dir=root)
+    atexit.register(shutil.rmtree, folder, True)
+    chown_tree(folder, uid, uid)
+    argv = sandbox_argv(folder, folder, uid, limits) + [sys.executable, "-c", FONT_LIST_SCRIPT, folder]
+    done = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    found = sorted(Path(folder).glob("fontlist-*.json"))
+    return str(found[0]) if done.returncode == 0 and found else None
 
 
 def chown_tree(path, uid, gid):
@@ -128,7 +160,7 @@ class SandboxKernelManager(AsyncKernelManager):
     nproc = Int(Limits.nproc, config=True, help="process (and thread) limit of the sandbox user")
     wall = Int(Limits.wall, config=True, help="wall-clock limit in seconds for the kernel's whole life")
     blas_threads = Int(1, config=True, help="OPENBLAS/OMP/MKL threads in the kernel")
-    socket_root = Unicode("/tmp", config=True, help="where the short-lived socket folders go")
+    socket_root = Unicode("/tmp", config=True, help="where the short-lived socket (and font list) folders go")
 
     async def _async_pre_start_kernel(self, **kw):
         self._scratch = os.path.realpath(kw.get("cwd") or os.getcwd())
@@ -151,7 +183,7 @@ class SandboxKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments=None):
         limits = Limits(self.memory, self.nproc, self.wall, self.blas_threads)
-        return (sandbox_argv(self._scratch, self._sockets, self._uid, limits)
+        return (sandbox_argv(self._scratch, self._sockets, self._uid, limits, font_list(self.socket_root, self._uid, limits))
                 + [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file])
 
     async def _async_cleanup_resources(self, restart=False):

@@ -30,6 +30,10 @@ def _run(args, cwd, timeout=900):
                           timeout=timeout)
 
 
+def _files(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
 @pytest.fixture(scope="module")
 def two_courses(tmp_path_factory, course_root, topics, timed):
     serial = make_course(course_root, tmp_path_factory.mktemp("serial") / "course", topics)
@@ -60,7 +64,12 @@ def test_grade_matches_serial_nbgrader(two_courses, topic, topics, report_note):
         want = read_scores(f"sqlite:///{serial / 'gradebook.db'}", topic, student)
         got = read_scores(f"sqlite:///{parallel / 'gradebook.db'}", topic, student)
         assert want is not None and got == want, f"{topic}/{student} ({kind}): tool {got} vs nbgrader {want}"
-        assert (parallel / "autograded" / student / topic / f"{topic}.ipynb").is_file()
+        recorded = parallel / "autograded" / student / topic
+        # the recorder saves the worker's grades and leaves its executed notebook byte for byte as it was
+        graded = parallel / ".grading" / topic / "graded" / student / topic / f"{topic}.ipynb"
+        assert (recorded / f"{topic}.ipynb").read_bytes() == graded.read_bytes(), (topic, student)
+        # the same files as nbgrader's own autograded folder (nothing of the sandboxed kernel's config folders)
+        assert _files(recorded) == _files(serial / "autograded" / student / topic), (topic, student)
     total = {s: sum(v or 0 for v in read_scores(f"sqlite:///{serial / 'gradebook.db'}", topic, s).values())
              for s in STUDENTS}
     assert total["ref"] > total["mixed"] > total["blank"] == 0, total  # the batch really spans the range

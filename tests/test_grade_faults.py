@@ -175,3 +175,26 @@ def test_the_sandbox_works_here():
     from coursetools.sandbox import bwrap_problem
 
     assert bwrap_problem() is None, bwrap_problem()
+
+
+def test_kernels_reuse_one_font_list_built_in_the_sandbox(tmp_path):
+    """matplotlib in a sandboxed kernel reads the font list built once per worker instead of scanning the fonts
+    again (~0.3 s per student); without that list it would build its own (so this test can fail)."""
+    from coursetools.sandbox import Limits, font_list, sandbox_argv
+
+    limits, uid = Limits(), 60000 + os.getpid() % 5000
+    fonts = font_list(str(tmp_path), uid, limits)
+    assert fonts and Path(fonts).name.startswith("fontlist-"), fonts
+    probe = ("import logging, os\nlogging.basicConfig(level=logging.INFO)\nimport matplotlib.font_manager\n"
+             "print('matplotlib folder:', sorted(os.listdir(os.environ['MPLCONFIGDIR'])))")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    os.chown(scratch, uid, uid) if os.geteuid() == 0 else None
+    runs = {name: subprocess.run(sandbox_argv(scratch, scratch, uid, limits, given) + [sys.executable, "-c", probe],
+                                 capture_output=True, text=True, timeout=120)
+            for name, given in (("with", fonts), ("without", None))}
+    for name, run in runs.items():
+        assert run.returncode == 0, (name, run.stderr[-2000:])
+    assert "generated new fontManager" not in runs["with"].stderr, runs["with"].stderr[-2000:]
+    assert "generated new fontManager" in runs["without"].stderr, runs["without"].stderr[-2000:]
+    assert not list(scratch.iterdir()), f"left in the graded folder: {list(scratch.rglob('*'))}"
