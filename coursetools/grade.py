@@ -1,13 +1,14 @@
 """Grade a whole class: `python -m coursetools grade <assignment> [--workers N]`.
 
 1. The pre-flight runs first when its copies are missing or older than a submission (coursetools.preflight).
-2. Every student is one task on Dask distributed (a LocalCluster of N worker processes by default, or the
-   scheduler given with --scheduler). A worker process imports nbgrader once and grades student after student
-   through nbgrader's own API, each into a private copy of the gradebook and a private output folder under
-   `.grading/<assignment>/work/<student>/`, its kernel in the sandbox of coursetools.sandbox.
+2. Every student is one task on Dask distributed (a LocalCluster of N worker processes, forked with nbgrader
+   already imported, by default; or the scheduler given with --scheduler). A worker grades student after
+   student through nbgrader's own API, each into a private copy of the gradebook and a private output folder
+   under `.grading/<assignment>/work/<student>/`, its kernel in the sandbox of coursetools.sandbox.
 3. Each graded notebook is then recorded in the course's `gradebook.db` and `autograded/` by this (single)
-   process with `nbgrader autograde --no-execute` semantics (one writer; sqlite waits for a busy lock instead
-   of nbgrader's 5 s), and the recorded scores are read back and compared with the worker's.
+   process with `nbgrader autograde --no-execute`, running only the steps that save grades (one writer; sqlite
+   waits for a busy lock instead of nbgrader's 5 s), and the recorded scores are read back and compared with
+   the worker's.
 A student whose grading fails is retried once, then reported with the reason; nothing half-done is recorded,
 the exit code is 1 while anyone is ungraded, and running the command again grades only what is missing.
 """
@@ -206,8 +207,6 @@ def grade_one(job):
 
 def ensure_preflight(course, aid):
     """Run the pre-flight when its copies are missing or older than a submission; return its reports."""
-    from .preflight import preflight_assignment
-
     report = course / "preflight" / "_reports" / f"{aid}.json"
     submitted = {p.parent.name: p for p in (course / "submitted").glob(f"*/{aid}") if p.is_dir()}
     known = {r["student"]: r for r in json.loads(report.read_text())} if report.exists() else {}
@@ -216,6 +215,8 @@ def ensure_preflight(course, aid):
     stale = set(submitted) != set(known) or missing or any(
         f.stat().st_mtime > made for src in submitted.values() for f in [src, *src.rglob("*")])
     if stale:
+        from .preflight import preflight_assignment  # (nbgrader's imports: only when there is work for it)
+
         return {r.student: r.__dict__ | {"status": r.status} for r in preflight_assignment(aid, course)}
     return known
 
@@ -243,7 +244,8 @@ RECORD_PREPROCESSORS = ["nbgrader.preprocessors.SaveAutoGrades", "nbgrader.prepr
 
 
 class Recorder:
-    """The one writer of the course gradebook: `nbgrader autograde --no-execute` on each graded notebook."""
+    """The one writer of the course gradebook: `nbgrader autograde --no-execute` on each graded notebook,
+    with only the preprocessors that save grades."""
 
     def __init__(self, course, aid, lock_wait):
         self.course, self.aid, self.state = course, aid, _state(course, aid)
