@@ -308,7 +308,10 @@ def _warm_workers():
     import dask
     from distributed.utils import get_mp_context
 
-    dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
+    # and without Dask's statistical profiler, which samples every worker thread 100 times a second for a
+    # dashboard that a local grading run does not open
+    dask.config.set({"distributed.worker.multiprocessing-method": "forkserver",
+                     "distributed.worker.profile.enabled": False})
     get_mp_context().set_forkserver_preload(WORKER_MODULES)
 
 
