@@ -85,9 +85,13 @@ def sandbox_argv(scratch, sockets, uid, limits, fonts=None):
 
     `fonts`: a matplotlib font list (see font_list) shown read-only in the kernel's matplotlib folder."""
     scratch, sockets = os.path.realpath(scratch), os.path.realpath(sockets)
+    # RLIMIT_NPROC counts every process and thread of the kernel's real user: as root that is an unused uid; as
+    # an ordinary user it is the whole account (its Jupyter server, the grading workers...), so the kernel may
+    # start `limits.nproc` more than the account runs now
+    nproc = limits.nproc if os.geteuid() == 0 else limits.nproc + account_tasks(os.getuid())
     # setpriv --pdeathsig: the whole sandbox dies with the grading worker (e.g. a SIGKILLed Dask worker)
     argv = ["setpriv", "--pdeathsig", "KILL", "--", "timeout", "-s", "KILL", str(limits.wall),
-            "prlimit", f"--as={limits.memory}", f"--nproc={limits.nproc}", "--",
+            "prlimit", f"--as={limits.memory}", f"--nproc={nproc}", "--",
             "bwrap", "--die-with-parent", "--new-session", "--unshare-net", "--unshare-pid", "--unshare-ipc",
             "--unshare-uts", "--clearenv"]
     # IPython's, matplotlib's and other caches in the private /tmp: nothing of theirs ends up in the graded folder
@@ -103,7 +107,8 @@ def sandbox_argv(scratch, sockets, uid, limits, fonts=None):
         if os.path.islink(link):
             argv += ["--symlink", target, link]
     # a private /tmp first: the venv, the course or the scratch folder may live under /tmp (CI, pytest)
-    argv += ["--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp", "--perms", "1777", "--dir", MPL_DIR]
+    argv += ["--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp",
+             "--perms", "1777", "--dir", MPL_DIR]
     if fonts:
         argv += ["--ro-bind", fonts, f"{MPL_DIR}/{os.path.basename(fonts)}"]
     made = {"/tmp", MPL_DIR}
@@ -114,9 +119,22 @@ def sandbox_argv(scratch, sockets, uid, limits, fonts=None):
     argv += ["--chdir", scratch]
     if os.geteuid() == 0:  # root: the kernel runs as an unused uid, so --nproc counts only its processes
         return argv + ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
-    # an ordinary user: bwrap makes a user namespace; --nproc then counts all of this user's processes,
-    # which is why docs/instructors.md recommends a dedicated grading account
+    # an ordinary user: bwrap makes a user namespace; --nproc then counts all of this user's processes (see
+    # above), which is why docs/instructors.md recommends a dedicated grading account
     return argv + ["--unshare-user"]
+
+
+def account_tasks(uid):
+    """How many processes and threads user `uid` runs now (what RLIMIT_NPROC counts), from /proc."""
+    count = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields["Uid"].split()[0]) == uid:
+            count += int(fields["Threads"])
+    return count
 
 
 FONT_LIST_SCRIPT = """
@@ -183,7 +201,8 @@ class SandboxKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments=None):
         limits = Limits(self.memory, self.nproc, self.wall, self.blas_threads)
-        return (sandbox_argv(self._scratch, self._sockets, self._uid, limits, font_list(self.socket_root, self._uid, limits))
+        fonts = font_list(self.socket_root, self._uid, limits)
+        return (sandbox_argv(self._scratch, self._sockets, self._uid, limits, fonts)
                 + [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file])
 
     async def _async_cleanup_resources(self, restart=False):

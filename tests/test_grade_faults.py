@@ -198,3 +198,22 @@ def test_kernels_reuse_one_font_list_built_in_the_sandbox(tmp_path):
     assert "generated new fontManager" not in runs["with"].stderr, runs["with"].stderr[-2000:]
     assert "generated new fontManager" in runs["without"].stderr, runs["without"].stderr[-2000:]
     assert not list(scratch.iterdir()), f"left in the graded folder: {list(scratch.rglob('*'))}"
+
+
+def test_account_tasks_counts_what_the_process_limit_counts():
+    """As an ordinary user the kernel's --nproc is on top of what the account runs (RLIMIT_NPROC counts it all)."""
+    from coursetools.sandbox import account_tasks
+
+    stop = threading.Event()
+    extra = [threading.Thread(target=stop.wait) for _ in range(5)]
+    before = account_tasks(os.getuid())
+    for t in extra:
+        t.start()
+    try:
+        assert account_tasks(os.getuid()) >= before + 5 - 1  # our 5 threads (one other may end meanwhile)
+        assert account_tasks(os.getuid()) >= threading.active_count()
+    finally:
+        stop.set()
+        for t in extra:
+            t.join()
+    assert account_tasks(65432) == 0  # a uid nobody uses
