@@ -26,6 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "hub"))
 from hubclient import HubSession  # noqa: E402
 
+sys.path.insert(0, str(ROOT))
+from coursetools.sandbox import pids_of  # noqa: E402
+
 TOPIC = "01_gradient_descent"
 NOTEBOOK = f"{TOPIC}/{TOPIC}.ipynb"
 CLASSHUB = ROOT / "hub" / "classhub.py"
@@ -37,15 +40,7 @@ def sh(cmd, **kw):
 
 def user_procs(name):
     uid = int(sh(["id", "-u", name]).stdout)
-    out = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if entry.stat().st_uid == uid:
-                    out.append(int(entry.name))
-            except OSError:
-                pass
-    return out
+    return pids_of(uid)
 
 
 def pss_mib(pid):

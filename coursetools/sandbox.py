@@ -124,16 +124,27 @@ def sandbox_argv(scratch, sockets, uid, limits, fonts=None):
     return argv + ["--unshare-user"]
 
 
+def pids_of(uid):
+    """PIDs of the live processes owned by user `uid`, from /proc."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and entry.stat().st_uid == uid:
+                pids.append(int(entry.name))
+        except OSError:  # the process ended meanwhile
+            pass
+    return pids
+
+
 def account_tasks(uid):
     """How many processes and threads user `uid` runs now (what RLIMIT_NPROC counts), from /proc."""
     count = 0
-    for status in Path("/proc").glob("[0-9]*/status"):
+    for pid in pids_of(uid):
         try:
-            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+            status = Path(f"/proc/{pid}/status").read_text()
         except OSError:  # the process ended meanwhile
             continue
-        if int(fields["Uid"].split()[0]) == uid:
-            count += int(fields["Threads"])
+        count += int(next(line.split()[1] for line in status.splitlines() if line.startswith("Threads:")))
     return count
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from coursetools.sandbox import pids_of
+
 HUB_TESTS = Path(__file__).resolve().parent
 COURSE_ROOT = HUB_TESTS.parent.parent
 sys.path.insert(0, str(COURSE_ROOT / "hub"))            # hubclient
@@ -51,15 +53,7 @@ def user_pids(name):
         uid = int(subprocess.run(["id", "-u", name], capture_output=True, text=True, check=True).stdout)
     except (subprocess.CalledProcessError, ValueError):
         return []
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if entry.stat().st_uid == uid:
-                    pids.append(int(entry.name))
-            except OSError:
-                pass
-    return pids
+    return pids_of(uid)
 
 
 def kill_user_processes(names):
