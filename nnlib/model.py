@@ -32,7 +32,7 @@ class Sequential:
     np.random.default_rng(seed), so the same layers and seed give the same starting point.
     """
 
-    def __init__(self, layers=None, seed=0, name="sequential"):
+    def __init__(self, layers=None, *, seed=0, name="sequential"):
         self.layers, self.seed, self.name = [], seed, name
         self.built, self.compiled, self.stop_training = False, False, False
         self.dtype = None
@@ -90,7 +90,7 @@ class Sequential:
         return x.astype(self.dtype, copy=False)
 
     # ----- compiling ------------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
+    def compile(self, optimizer="rmsprop", loss=None, *, metrics=None):
         """Choose the optimizer (name or instance), the loss (name or function) and metrics (["accuracy"])."""
         if loss is None:
             raise ValueError("compile() needs a loss, e.g. loss='categorical_crossentropy'")
@@ -143,8 +143,8 @@ class Sequential:
         return loss, correct
 
     # ----- training -----------------------------------------------------------------------------
-    def fit(self, x, y, epochs=1, batch_size=32, verbose=1, callbacks=None, validation_split=0.0,
-            validation_data=None, shuffle=True, seed=None):
+    def fit(self, x, y, batch_size=32, epochs=1, verbose=1, callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, *, seed=None):
         """Train for `epochs` passes over (x, y) in mini-batches; returns a History.
 
         validation_split takes the *last* fraction of the data before shuffling (as Keras does). Epoch e
