@@ -52,15 +52,15 @@ from nnlib import losses as L  # noqa: E402
 # float64 (unit roundoff 1.1e-16). One elementwise function or loss: a few roundings of different but equivalent
 # formulas; observed <= 1e-13 (softplus at x = 30, which torch returns as x beyond its threshold 20), so rtol 1e-12.
 # A training (<= 30 steps) compounds such differences (Keras' mean(x^2) - mu^2 against nnlib's mean((x - mu)^2),
-# other summation orders) through every step: observed <= 2e-14, rtol 1e-10 leaves a factor ~5,000.
+# other summation orders) through every step: observed <= 3e-14, rtol 1e-10 leaves a factor ~3,000.
 # float32 (unit roundoff 6.0e-8): elementwise rtol 2e-6 (a few dozen ulps) and atol 5e-7 (4 ulps of 1:
 # 1 - tanh(x)^2 near |x| = 6 keeps no digit below ulp(1) = 1.2e-7, in Keras as in nnlib); observed <= 6e-7.
-# Trainings rtol 1e-4, atol 1e-5: observed <= 3.2e-5 (reductions over a batch, Adam's and RMSprop's divisions).
-# Every wrong rule of the sensitivity table moves the same trainings by >= 2.4e-3 relative: 24x the float32
-# tolerance and 2e7x the float64 one (the script fails if any is below 10x).
+# Trainings rtol 2e-4, atol 1e-5: observed <= 5e-5 (reductions over a batch, Adam's and RMSprop's divisions).
+# Every wrong rule of the sensitivity table moves the same trainings by >= 4e-2 relative: 200x the float32
+# tolerance and 4e8x the float64 one (the script fails if any is below 10x).
 TOL = {
     "float64": {"elem": (1e-12, 1e-14), "train": (1e-10, 1e-12)},
-    "float32": {"elem": (2e-6, 5e-7), "train": (1e-4, 1e-5)},
+    "float32": {"elem": (2e-6, 5e-7), "train": (2e-4, 1e-5)},
 }
 
 FAILURES = []
@@ -231,7 +231,7 @@ def data(dtype, n=48, n_val=16, d=4, k=3, seed=3):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n + n_val, d)) * np.array([1.0, 3.0, 0.5, 2.0]) + np.array([0.5, -1.0, 2.0, 0.0])
     w = rng.standard_normal((d, k))
-    labels = np.argmax(x @ w + 0.5 * rng.standard_normal((n + n_val, k)), axis=1)
+    labels = np.argmax((x - x.mean(axis=0)) @ w + 0.5 * rng.standard_normal((n + n_val, k)), axis=1)
     return x.astype(dtype), np.eye(k, dtype=dtype)[labels], labels
 
 
