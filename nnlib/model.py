@@ -274,11 +274,12 @@ class Sequential:
         for layer in self.layers:
             shape = layer.output_shape(shape)
             rows.append((f"{layer.name} ({type(layer).__name__})", str((None,) + shape), f"{layer.count_params():,}"))
-        width = 65
+        col = max([29] + [len(name) + 1 for name, _, _ in rows])  # wider only for a long name
+        width = col + 36
         lines = [f'Model: "{self.name}"', "_" * width,
-                 f"{'Layer (type)':<29}{'Output Shape':<24}{'Param #':>12}", "=" * width]
+                 f"{'Layer (type)':<{col}}{'Output Shape':<24}{'Param #':>12}", "=" * width]
         for i, (name, out_shape, params) in enumerate(rows):
-            lines.append(f"{name:<29}{out_shape:<24}{params:>12}")
+            lines.append(f"{name:<{col}}{out_shape:<24}{params:>12}")
             lines.append("_" * width if i < len(rows) - 1 else "=" * width)
         total = self.count_params()
         trainable = sum(sum(p.size for p in _trainable(layer)) for layer in self.layers)
