@@ -341,6 +341,9 @@ def lr_callbacks():
     return ([nnlib.LearningRateScheduler(schedule)], [keras.callbacks.LearningRateScheduler(schedule)])
 
 
+# A Dense layer right before BatchNormalization has no bias here: the normalisation cancels it, so its exact
+# gradient is 0 and both libraries get rounding noise (~1e-17) there, which Adam divides by its own square root
+# into full-size steps in random directions; that bias would differ by design, not by a wrong rule.
 TRAININGS = [
     ("MLP relu/softmax, SGD Nesterov", lambda: [D(8, "relu"), D(3, "softmax")],
      ("sgd", {"learning_rate": 0.125, "momentum": 0.9, "nesterov": True}), "categorical_crossentropy", {}),
