@@ -225,7 +225,7 @@ def softmax(z):
         function="cross_entropy",
         label="no clipping before the log",
         explain="A probability of exactly 0 gives log 0 = -inf and 0 * (-inf) = nan. Clip the probabilities "
-                "to [1e-7, 1] before np.log, as Keras does (lecture 4, section 3).",
+                "to [1e-7, 1 - 1e-7] before np.log, as Keras does (lecture 4, section 3).",
         code='''
 def cross_entropy(probs, y_onehot):
     return float(-np.sum(np.asarray(y_onehot) * np.log(np.asarray(probs, dtype=float))) / len(probs))
@@ -237,7 +237,7 @@ def cross_entropy(probs, y_onehot):
         explain="L is the mean over the N examples of the batch: divide the sum by N (lecture 4, section 3).",
         code='''
 def cross_entropy(probs, y_onehot):
-    probs = np.clip(np.asarray(probs, dtype=float), 1e-7, 1.0)
+    probs = np.clip(np.asarray(probs, dtype=float), 1e-7, 1 - 1e-7)
     return float(-np.sum(np.asarray(y_onehot) * np.log(probs)))
 ''',
     ),
@@ -248,7 +248,7 @@ def cross_entropy(probs, y_onehot):
                 "the outer one over the examples is a mean (lecture 4, section 3).",
         code='''
 def cross_entropy(probs, y_onehot):
-    probs = np.clip(np.asarray(probs, dtype=float), 1e-7, 1.0)
+    probs = np.clip(np.asarray(probs, dtype=float), 1e-7, 1 - 1e-7)
     return float(-np.mean(np.asarray(y_onehot) * np.log(probs)))
 ''',
     ),
@@ -259,7 +259,7 @@ def cross_entropy(probs, y_onehot):
                 "(lecture 4, section 3).",
         code='''
 def cross_entropy(probs, y_onehot):
-    probs = np.clip(np.asarray(probs, dtype=float), 1e-7, 1.0)
+    probs = np.clip(np.asarray(probs, dtype=float), 1e-7, 1 - 1e-7)
     return float(np.sum(np.asarray(y_onehot) * np.log(probs)) / len(probs))
 ''',
     ),
@@ -270,7 +270,7 @@ def cross_entropy(probs, y_onehot):
                 "probability of the row: the two agree only when the prediction is right.",
         code='''
 def cross_entropy(probs, y_onehot):
-    probs = np.clip(np.asarray(probs, dtype=float), 1e-7, 1.0)
+    probs = np.clip(np.asarray(probs, dtype=float), 1e-7, 1 - 1e-7)
     return float(-np.mean(np.log(probs.max(axis=1))))
 ''',
     ),
