@@ -136,11 +136,15 @@ def test_nbval_markers_are_alone_on_their_line(course_root):
 
 
 def test_nbgrader_extensions_are_enabled():
+    """nbgrader's server extensions, except its Validate handler: the course's (coursetools.validate_server,
+    enabled by jupyter-config/nnlib-course.json) serves the Validate button instead."""
     server = _jupyter("server", "extension", "list")
-    for ext in ("formgrader", "validate_assignment", "assignment_list", "course_list"):
-        name = f"nbgrader.server_extensions.{ext}"
+    for name in [f"nbgrader.server_extensions.{ext}" for ext in ("formgrader", "assignment_list", "course_list")] \
+            + ["coursetools.validate_server"]:
         assert re.search(rf"{re.escape(name)}\s+enabled", server), f"{name} not enabled:\n{server}"
         assert not re.search(rf"{re.escape(name)}\s+disabled", server), f"{name} disabled:\n{server}"
+    name = "nbgrader.server_extensions.validate_assignment"
+    assert re.search(rf"{re.escape(name)}\s+disabled", server), f"{name} should be disabled:\n{server}"
     lab = _jupyter("labextension", "list")
     assert re.search(r"@jupyter/nbgrader v\S+ enabled\s+OK", lab), lab
     assert "nbgrader" not in lab.partition("Disabled extensions")[2], lab
