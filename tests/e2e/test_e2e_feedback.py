@@ -10,13 +10,14 @@ in this process; one page load).
 """
 import os
 import re
+import shutil
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from lab_helpers import COURSE_ROOT, GRADED_TOPIC, NBGRADER_TIMEOUT, check_screenshot
+from lab_helpers import COURSE_ROOT, GRADED_TOPIC, check_screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -45,21 +46,26 @@ def _answers():
 @pytest.fixture(scope="module")
 def feedback_page(tmp_path_factory):
     """The feedback HTML of one graded submission (see the module docstring) in a temporary course copy."""
-    from coursetools.grade_synthetic import filled_in, make_course
+    from coursetools.grade_synthetic import filled_in
     from coursetools.validate import course_config
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    root = make_course(COURSE_ROOT, tmp_path_factory.mktemp("feedback") / "course", [GRADED_TOPIC])
+    root = tmp_path_factory.mktemp("feedback") / "course"
+    for folder in ("solutions", "assignments"):
+        shutil.copytree(COURSE_ROOT / folder / GRADED_TOPIC, root / folder / GRADED_TOPIC)
+    shutil.copy(COURSE_ROOT / "nbgrader_config.py", root)
     release = nbformat.read(root / "assignments" / GRADED_TOPIC / f"{GRADED_TOPIC}.ipynb", as_version=4)
     target = root / "submitted" / STUDENT / GRADED_TOPIC / f"{GRADED_TOPIC}.ipynb"
     target.parent.mkdir(parents=True)
     nbformat.write(filled_in(release, _answers()), target)
-    with pytest.MonkeyPatch.context() as mp:
+    with pytest.MonkeyPatch.context() as mp:   # nbgrader in this process: no start-up of its own
         mp.chdir(root)
         mp.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
         config = course_config(root)
         api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+        made = api.generate_assignment(GRADED_TOPIC)   # the gradebook's record of the assignment
+        assert made["success"], made.get("error") or made.get("log")
         graded = api.autograde(GRADED_TOPIC, STUDENT)
         assert graded["success"], graded.get("error") or graded.get("log")
         made = api.generate_feedback(GRADED_TOPIC, STUDENT)
