@@ -34,7 +34,8 @@ DIALOG_CSS = """<style>
 #validation-message.validation-failed > div:not(.jp-RenderedText) { display: none; }
 #validation-message .jp-RenderedText pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; }
 #validation-message .jp-RenderedText:nth-child(3n+2) pre { font-weight: bold; margin-top: 0.8em; }
-#validation-message .jp-RenderedText pre:empty { display: none; }
+#validation-message .jp-RenderedText:has(> pre:empty),
+#validation-message .jp-RenderedText:has(> pre > style:only-child) { display: none; }
 #validation-message .nnlib-message { font-weight: bold; color: var(--jp-error-color1, #d32f2f); }
 #validation-message .nnlib-where { color: var(--jp-ui-font-color2, #616161); }
 </style>"""

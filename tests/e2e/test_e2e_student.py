@@ -186,7 +186,8 @@ READ_DIALOG = """(needle) => {
     // part's name) and its `error`
     const entries = [];
     for (let i = 0; i + 1 < blocks.length; i += 3)
-        entries.push({heading: blocks[i + 1].innerText.trim(), error: blocks[i + 2] ? blocks[i + 2].innerText : ""});
+        entries.push({heading: blocks[i + 1].innerText.trim(),
+                      error: blocks[i + 2] && blocks[i + 2].checkVisibility() ? blocks[i + 2].innerText : ""});
     // where `needle` (the failure's numbers) is drawn, against the part of the dialog shown without scrolling
     const body = document.querySelector(".jp-Dialog .jp-Dialog-body");
     const shown = body.getBoundingClientRect();
