@@ -92,8 +92,8 @@ class EarlyStopping(MonitorCallback):
     are put back at the end of training, whether it stopped early or ran all its epochs (Keras 3).
     """
 
-    def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, mode="auto",
-                 restore_best_weights=False, verbose=0):
+    def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, verbose=0, mode="auto", *,
+                 restore_best_weights=False):
         super().__init__(monitor, mode, min_delta)
         self.patience = int(patience)
         self.restore_best_weights, self.verbose = restore_best_weights, verbose
@@ -133,7 +133,7 @@ class ModelCheckpoint(MonitorCallback):
     `saved` lists the paths written.
     """
 
-    def __init__(self, filepath, monitor="val_loss", save_best_only=False, mode="auto", verbose=0,
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, *, mode="auto",
                  overwrite=False):
         super().__init__(monitor, mode)
         self.filepath, self.save_best_only = str(filepath), save_best_only

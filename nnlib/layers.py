@@ -139,7 +139,7 @@ class Activation(Layer):
 
     name_prefix = "activation"
 
-    def __init__(self, activation, input_shape=None, name=None):
+    def __init__(self, activation, *, input_shape=None, name=None):
         super().__init__(input_shape, name)
         self.activation = activation
         self._f, self._grad = activations.resolve(activation)  # looked up once, not on every call
@@ -167,7 +167,7 @@ class Dense(Layer):
     name_prefix = "dense"
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, input_shape=None, name=None):
+                 bias_initializer="zeros", kernel_regularizer=None, *, input_shape=None, name=None):
         super().__init__(input_shape, name)
         if not (isinstance(units, (int, np.integer)) and units > 0):
             raise ValueError(f"Dense: expected a positive integer number of units, got {units!r}")
@@ -236,7 +236,7 @@ class Dropout(Layer):
 
     name_prefix = "dropout"
 
-    def __init__(self, rate, seed=None, input_shape=None, name=None):
+    def __init__(self, rate, *, seed=None, input_shape=None, name=None):
         super().__init__(input_shape, name)
         if isinstance(rate, bool) or not isinstance(rate, (int, float, np.floating)) or not 0.0 <= rate < 1.0:
             raise ValueError(f"Dropout: expected a rate in [0, 1), got {rate!r}")
@@ -286,8 +286,8 @@ class ReLU(Activation):
 
     name_prefix = "re_lu"
 
-    def __init__(self, input_shape=None, name=None):
-        super().__init__("relu", input_shape, name)
+    def __init__(self, *, input_shape=None, name=None):
+        super().__init__("relu", input_shape=input_shape, name=name)
 
 
 class LeakyReLU(Activation):
@@ -298,13 +298,13 @@ class LeakyReLU(Activation):
 
     name_prefix = "leaky_re_lu"
 
-    def __init__(self, negative_slope=0.3, input_shape=None, name=None):
+    def __init__(self, negative_slope=0.3, *, input_shape=None, name=None):
         if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float, np.floating)) \
                 or not np.isfinite(negative_slope) or negative_slope < 0:
             raise ValueError(f"LeakyReLU: expected a finite negative_slope >= 0, got {negative_slope!r}")
         self.negative_slope = float(negative_slope)
         super().__init__(functools.partial(activations.leaky_relu, negative_slope=self.negative_slope),
-                         input_shape, name)
+                         input_shape=input_shape, name=name)
 
 
 class ELU(Activation):
@@ -312,9 +312,9 @@ class ELU(Activation):
 
     name_prefix = "elu"
 
-    def __init__(self, alpha=1.0, input_shape=None, name=None):
+    def __init__(self, alpha=1.0, *, input_shape=None, name=None):
         self.alpha = float(alpha)
-        super().__init__(functools.partial(activations.elu, alpha=self.alpha), input_shape, name)
+        super().__init__(functools.partial(activations.elu, alpha=self.alpha), input_shape=input_shape, name=name)
 
 
 class Softmax(Activation):
@@ -326,10 +326,10 @@ class Softmax(Activation):
 
     name_prefix = "softmax"
 
-    def __init__(self, axis=-1, input_shape=None, name=None):
+    def __init__(self, axis=-1, *, input_shape=None, name=None):
         self.axis = int(axis)
         super().__init__("softmax" if self.axis == -1 else functools.partial(activations.softmax, axis=self.axis),
-                         input_shape, name)
+                         input_shape=input_shape, name=name)
 
 
 # ----- batch normalisation ---------------------------------------------------------------------------------
@@ -397,7 +397,7 @@ class BatchNormalization(Layer):
     name_prefix = "batch_normalization"
     non_trainable_names = ("moving_mean", "moving_variance")
 
-    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, input_shape=None, name=None):
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, *, input_shape=None, name=None):
         super().__init__(input_shape, name)
         for arg, value in (("momentum", momentum), ("epsilon", epsilon)):
             if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not np.isfinite(value):

@@ -50,11 +50,12 @@ def binary_crossentropy(y_true, y_pred):
     active (p < EPSILON or p > 1 - EPSILON), as in Keras.
     """
     y_true, y_pred = _pair(y_true, y_pred)
-    p64 = y_pred.astype(np.float64)
-    p = np.clip(p64, EPSILON, 1.0 - EPSILON)
+    # the clip's bounds in y_pred's dtype, as Keras (float32: 1 - 1e-7 is 0.99999988), the logarithms in float64
+    inside = (y_pred >= EPSILON) & (y_pred <= 1.0 - EPSILON)
+    p = np.clip(y_pred, EPSILON, 1.0 - EPSILON).astype(np.float64)
     value = -np.mean(y_true * np.log(p) + (1.0 - y_true) * np.log1p(-p))
     grad = (p - y_true) / (p * (1.0 - p)) / p.size
-    grad = np.where((p64 >= EPSILON) & (p64 <= 1.0 - EPSILON), grad, 0.0)
+    grad = np.where(inside, grad, 0.0)
     return float(value), grad.astype(y_pred.dtype)
 
 

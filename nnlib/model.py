@@ -32,7 +32,7 @@ class Sequential:
     np.random.default_rng(seed), so the same layers and seed give the same starting point.
     """
 
-    def __init__(self, layers=None, seed=0, name="sequential"):
+    def __init__(self, layers=None, *, seed=0, name="sequential"):
         self.layers, self.seed, self.name = [], seed, name
         self.built, self.compiled, self.stop_training = False, False, False
         self.dtype = None
@@ -90,7 +90,7 @@ class Sequential:
         return x.astype(self.dtype, copy=False)
 
     # ----- compiling ------------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
+    def compile(self, optimizer="rmsprop", loss=None, *, metrics=None):
         """Choose the optimizer (name or instance), the loss (name or function) and metrics (["accuracy"])."""
         if loss is None:
             raise ValueError("compile() needs a loss, e.g. loss='categorical_crossentropy'")
@@ -143,8 +143,8 @@ class Sequential:
         return loss, correct
 
     # ----- training -----------------------------------------------------------------------------
-    def fit(self, x, y, epochs=1, batch_size=32, verbose=1, callbacks=None, validation_split=0.0,
-            validation_data=None, shuffle=True, seed=None):
+    def fit(self, x, y, batch_size=32, epochs=1, verbose=1, callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, *, seed=None):
         """Train for `epochs` passes over (x, y) in mini-batches; returns a History.
 
         validation_split takes the *last* fraction of the data before shuffling (as Keras does). Epoch e
@@ -274,11 +274,12 @@ class Sequential:
         for layer in self.layers:
             shape = layer.output_shape(shape)
             rows.append((f"{layer.name} ({type(layer).__name__})", str((None,) + shape), f"{layer.count_params():,}"))
-        width = 65
+        col = max([29] + [len(name) + 1 for name, _, _ in rows])  # wider only for a long name
+        width = col + 36
         lines = [f'Model: "{self.name}"', "_" * width,
-                 f"{'Layer (type)':<29}{'Output Shape':<24}{'Param #':>12}", "=" * width]
+                 f"{'Layer (type)':<{col}}{'Output Shape':<24}{'Param #':>12}", "=" * width]
         for i, (name, out_shape, params) in enumerate(rows):
-            lines.append(f"{name:<29}{out_shape:<24}{params:>12}")
+            lines.append(f"{name:<{col}}{out_shape:<24}{params:>12}")
             lines.append("_" * width if i < len(rows) - 1 else "=" * width)
         total = self.count_params()
         trainable = sum(sum(p.size for p in _trainable(layer)) for layer in self.layers)

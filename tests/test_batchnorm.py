@@ -121,6 +121,9 @@ def test_summary_counts_four_per_channel_two_non_trainable():
     assert "batch_normalization (BatchNormalization)" in text
     assert f"Total params: {total:,}" in text and f"Trainable params: {total - 8:,}" in text
     assert "Non-trainable params: 8" in text
+    lines = text.splitlines()
+    table = [lines[2]] + [line for line in lines if "(Dense)" in line or "(BatchNormalization)" in line]
+    assert len({len(line) for line in table}) == 1 and len(table) == 4   # the long name widens the column
     assert len(model.get_weights()) == 2 + 4 + 2
 
 

@@ -98,3 +98,27 @@ def test_hinge_maps_0_1_labels_only_when_all_are_binary():
     binary = np.array([[1.0], [0.0], [1.0]])
     assert L.hinge(binary, pred)[0] == pytest.approx(np.mean([0.5, 0.7, 0.0]), rel=1e-12)  # 0 -> -1
     assert rel_error(L.hinge(mixed, pred)[1], numerical_gradient(lambda q: L.hinge(mixed, q)[0], pred.copy())) < 1e-8
+
+
+def test_binary_crossentropy_clips_in_the_predictions_dtype_as_keras():
+    """float32: Keras clips at float32(1 - 1e-7) = 1 - 1.19e-7, so -log(1 - p) tops out at 15.94, not 16.12."""
+    value, grad = L.binary_crossentropy(np.zeros((1, 1), np.float32), np.ones((1, 1), np.float32))
+    assert value == pytest.approx(-np.log(1.0 - float(np.float32(1 - 1e-7))), rel=1e-6)
+    assert grad.dtype == np.float32 and grad[0, 0] == 0.0
+    value64, _ = L.binary_crossentropy(np.zeros((1, 1)), np.ones((1, 1)))
+    assert value64 == pytest.approx(-np.log(1e-7), rel=1e-9)
+
+
+def test_positional_arguments_bind_as_in_keras():
+    """fit(x, y, batch_size, epochs, ...) as Keras; arguments Keras has not at that position are keyword-only."""
+    model = Sequential([Dense(2, activation="softmax", input_shape=(4,))], seed=0)
+    model.compile(SGD(0.1), "categorical_crossentropy")
+    history = model.fit(X, np.eye(2), 1, 3, 0)          # batch_size=1, epochs=3, verbose=0
+    assert len(history.history["loss"]) == 3 and history.params["batch_size"] == 1
+    from nnlib import RMSprop, Dropout, EarlyStopping, ModelCheckpoint
+    for make in (lambda: Dropout(0.2, 0), lambda: RMSprop(0.001, 0.9, 0.0), lambda: Sequential([], 0),
+                 lambda: model.compile("sgd", "mse", ["accuracy"]), lambda: Dense(2, None, True, "zeros", "zeros", None, (3,))):
+        with pytest.raises(TypeError):
+            make()
+    assert EarlyStopping("val_loss", 0.0, 2, 1, "max").verbose == 1          # Keras: monitor, min_delta, patience, verbose, mode
+    assert ModelCheckpoint("w.npz", "val_loss", 1, True).save_best_only     # Keras: filepath, monitor, verbose, save_best_only
