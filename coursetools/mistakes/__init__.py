@@ -17,9 +17,34 @@ def df(x):
 `code` is executed in the notebook's namespace in place of the student's answer cell, so it may use the
 notebook's imports and the student's earlier functions. The diagnosis and the author's report
 (`python -m coursetools mistakes <id>`) are built on these records.
+
+A module may also list `ALTERNATIVES`, other correct answers (`Alternative(function, label, code)`): the
+author's report checks that each keeps full marks and is never given a `Likely mistake:` line.
+
+The diagnosis (`diagnose`, called by nnlib.testing's IPython handler when a test cell raises): for each
+catalogued mistake of a function the failing cell names, a copy of the student's namespace gets the
+mistake's `code`, the cell is run again there, and its checks (nnlib.testing records what each check saw)
+are compared with the student's: the same checks pass, and the first failing one saw the same values
+within that check's tolerance (or the same message); or no check failed and the same exception was raised.
+The first mistake that fails exactly as the student did (catalogue order) is named. It runs only after a
+failure, stops each replay at the first check that differs, and says nothing beyond the mistake's `explain`.
 """
 
+import ast
+import copy
+import importlib
+import importlib.util
+import io
+import os
+import re
+import sys
+import warnings
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from pathlib import Path
+
+PREFIX = "Likely mistake: "
+ENV_VAR = "COURSETOOLS_MISTAKES"  # a catalogue file (or module) to use instead of the working folder's
 
 
 @dataclass(frozen=True)
@@ -28,3 +53,146 @@ class Mistake:
     label: str
     explain: str
     code: str
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """Another correct answer for `function` (a whole answer cell, `code`): it must keep full marks."""
+    function: str
+    label: str
+    code: str
+
+
+# ------------------------------------------------------------------ finding the catalogue
+
+def module_name(assignment_id):
+    """`coursetools.mistakes.gradient_descent` for `01_gradient_descent` (None for a name without NN_)."""
+    m = re.fullmatch(r"\d+_(\w+)", str(assignment_id))
+    return f"{__name__}.{m.group(1)}" if m else None
+
+
+_loaded = {}
+
+
+def _load(where):
+    """The module at `where`: a .py path or a module name (cached); None when there is none."""
+    if where in _loaded:
+        return _loaded[where]
+    module = None
+    if where.endswith(".py"):
+        if Path(where).is_file():
+            spec = importlib.util.spec_from_file_location(f"_mistakes_{len(_loaded)}", where)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+    else:
+        try:
+            module = importlib.import_module(where)
+        except ModuleNotFoundError as e:
+            if e.name is None or not where.startswith(e.name):
+                raise  # the catalogue exists but imports something missing: a real error
+    _loaded[where] = module
+    return module
+
+
+def catalogue(assignment_id=None):
+    """(MISTAKES, ALTERNATIVES) for an assignment: from $COURSETOOLS_MISTAKES if set, else
+    `coursetools/mistakes/<name>.py`; with no id, the assignment is the working folder's name (a
+    grading or validating kernel runs in the notebook's folder, which is named after the assignment)."""
+    where = os.environ.get(ENV_VAR) or module_name(assignment_id or Path.cwd().name)
+    module = _load(where) if where else None
+    if module is None:
+        return [], []
+    return list(getattr(module, "MISTAKES", [])), list(getattr(module, "ALTERNATIVES", []))
+
+
+# ------------------------------------------------------------------ the diagnosis
+
+def names_loaded(source):
+    """The names a cell's code reads (the functions a test exercises are among them)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def candidates(source, records, mistakes):
+    """The mistakes worth trying for a failure of the cell `source` whose checks left `records`."""
+    first_failed = next((r for r in records if not r.ok), None)
+    if first_failed is not None and first_failed.kind == "uses":   # "fix your earlier `name` first"
+        return [m for m in mistakes if m.function == first_failed.name]
+    names = names_loaded(source)
+    return [m for m in mistakes if m.function in names]
+
+
+def copy_namespace(namespace):
+    """A namespace to run a mistake in, so that nothing it does reaches the student's: arrays become
+    read-only views (no copy of big data), lists/dicts/sets and nnlib objects are deep-copied."""
+    import numpy as np
+
+    ns = {}
+    for key, value in namespace.items():
+        if isinstance(value, np.ndarray):
+            view = value.view()
+            view.flags.writeable = False
+            ns[key] = view
+        elif isinstance(value, (list, dict, set)) or type(value).__module__.startswith("nnlib."):
+            try:
+                ns[key] = copy.deepcopy(value)
+            except Exception:  # noqa: BLE001  (an object that cannot be copied is shared)
+                ns[key] = value
+        else:
+            ns[key] = value
+    return ns
+
+
+@contextmanager
+def quiet():
+    """No output and no warnings reach the notebook while mistakes are tried."""
+    with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def compile_cell(source, filename="<test cell>"):
+    try:
+        return compile(source, filename, "exec")
+    except SyntaxError:
+        from IPython.core.inputtransformer2 import TransformerManager  # a cell with magics
+        return compile(TransformerManager().transform_cell(source), filename, "exec")
+
+
+def matching(source, namespace, records, exc, mistakes):
+    """The first of `mistakes` that, put in place of the student's function, fails `source` exactly as
+    the student's run did (that run left `records` and raised `exc`); None when none does."""
+    from nnlib.testing import replay
+
+    code = compile_cell(source)
+    for mistake in candidates(source, records, mistakes):
+        ns = copy_namespace(namespace)
+        with quiet():
+            try:
+                exec(compile(mistake.code, f"<mistake: {mistake.label}>", "exec"), ns)
+            except Exception:  # noqa: BLE001  (a broken catalogue entry matches nothing; the report shows it)
+                continue
+            if replay(records, exc, lambda: exec(code, ns)):
+                return mistake
+    return None
+
+
+def diagnose(source, namespace, records, exc, mistakes=None):
+    """`Likely mistake: <explain>` for a test cell that failed, or None.
+
+    source: the cell's code; namespace: the student's (never modified); records: what nnlib.testing's
+    checks saw in the student's run; exc: the exception it raised. mistakes: the catalogue (default: the
+    working folder's assignment). Never for an unanswered part (NotImplementedError)."""
+    from nnlib.testing import _not_implemented
+
+    if exc is None or _not_implemented(exc):
+        return None
+    if mistakes is None:
+        mistakes = catalogue()[0]
+    if not mistakes:
+        return None
+    found = matching(source, namespace, records, exc, mistakes)
+    return PREFIX + found.explain if found is not None else None
