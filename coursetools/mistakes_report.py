@@ -279,7 +279,7 @@ def check_assignment(assignment_id, course_dir=".", catalogue=None, stream=None)
                 problems.append(f"{m.function} / {m.label!r}: no test cell names {m.function}")
             elif row.graded >= total:
                 problems.append(f"{m.function} / {m.label!r} keeps full marks ({_fmt_points(total)}/{_fmt_points(total)})")
-            elif not row.named:
+            elif not row.named and not row.misnamed:
                 problems.append(f"{m.function} / {m.label!r} loses points but the diagnosis does not name it "
                                 f"(failing: {', '.join(row.unnamed + [g for g, _ in row.misnamed])})")
             for gid, other in row.misnamed:
