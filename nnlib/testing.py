@@ -124,6 +124,8 @@ class _checking:
         if etype is not None:
             check.ok = False
             check.message = str(value) if etype is AssertionError else f"{etype.__name__}: {value}"
+        else:
+            check.got = check.expected = check.tol = None   # only a failure's values are compared
         if rec.stack:                       # a check inside a check: the outer one keeps its failure
             if not check.ok and rec.stack[-1].inner is None:
                 rec.stack[-1].inner = check
