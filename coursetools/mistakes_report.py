@@ -42,6 +42,7 @@ class Cell:
     grade_id: str = None
     points: float = 0.0
     defines: set = field(default_factory=set)   # functions an answer cell defines
+    assigns: set = field(default_factory=set)   # every name an answer cell binds at its top level
     names: set = field(default_factory=set)     # names a test cell reads
     hidden_line: int = None                     # 1-based line of "### BEGIN HIDDEN TESTS"
 
@@ -108,9 +109,13 @@ def read_cells(path):
         cell = Cell(i, kind, source, meta.get("grade_id"), float(meta.get("points", 0) or 0))
         if kind == "answer":
             try:
-                cell.defines = {n.name for n in ast.parse(source).body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+                body = ast.parse(source).body
             except SyntaxError:
-                pass
+                body = []
+            cell.defines = {n.name for n in body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+            cell.assigns = cell.defines | {t.id for n in body for t in ast.walk(n) if isinstance(n, (
+                ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.With)) and isinstance(t, ast.Name)
+                and isinstance(t.ctx, ast.Store)}
         if kind == "test":
             cell.names = catalogue_mod.names_loaded(source)
             for n, line in enumerate(source.splitlines(), 1):
@@ -288,12 +293,14 @@ def check_assignment(assignment_id, course_dir=".", catalogue=None, stream=None)
 
         # the blank release: every answer unanswered
         t0 = time.perf_counter()
-        blank_answers = [(c.index, blank_answer(c.source)) for c in cells if c.kind == "answer"]
+        blank_answers = [(c.index, c.assigns, blank_answer(c.source)) for c in cells if c.kind == "answer"]
         blank_free = []
         for cell in tests:
             ns_b = catalogue_mod.copy_namespace(snapshots[cell.index])
-            for index, code in blank_answers:
+            for index, names, code in blank_answers:
                 if index < cell.index:
+                    for name in names:        # what the reference's answer bound is gone in the release
+                        ns_b.pop(name, None)
                     _exec_answer(code, ns_b, f"blank cell {index}")
             out = runner.run(cell, ns_b)
             if out.likely:

@@ -287,6 +287,8 @@ def check_stable(name, fn, *args, **kwargs):
 
 def _calls_global(fn, name):
     """Whether fn's code (or a function nested in it) reads the global `name`; True if fn has no code."""
+    while hasattr(fn, "__wrapped__"):   # a decorated function: look at the function itself
+        fn = fn.__wrapped__
     code = getattr(fn, "__code__", None)
     if code is None:
         return True

@@ -243,3 +243,19 @@ def test_validate_shows_the_likely_mistake_after_the_failure(tmp_path):
     assert lines[at + 1] == "Likely mistake: " + SIGN.explain, out
     assert sum(ln.startswith("Likely mistake:") for ln in lines) == 2, out   # message-first line + traceback end
     assert "testing.py" not in out, out
+
+
+def test_a_harmless_stand_in_for_a_correct_function_is_not_blamed():
+    """The test calls inner (right) and outer (wrong). inner's catalogued mistake behaves like the right
+    inner on these inputs, so putting it in place changes nothing and the run fails exactly as the
+    student's did; it is still not named, because the failing value came from outer."""
+    ns = {"np": np, "check_close": nt.check_close}
+    exec("def inner(x):\n    return 2 * x\n", ns)
+    exec("def outer(x):\n    return inner(x) + 2\n", ns)
+    big_only = Mistake("inner", "wrong for large x", "inner, large x.",
+                       "def inner(x):\n    return 2 * x if abs(x) < 10 else 0.0\n")
+    plus_two = Mistake("outer", "plus two", "outer adds 2, not 1.", "def outer(x):\n    return inner(x) + 2\n")
+    source = 'check_close("inner(1)", inner(1.0), 2.0)\ncheck_close("outer(1)", outer(1.0), 3.0)\n'
+    records, exc = _student_run(source, ns)
+    assert cm.diagnose(source, ns, records, exc, [big_only]) is None
+    assert cm.diagnose(source, ns, records, exc, [big_only, plus_two]) == "Likely mistake: outer adds 2, not 1."

@@ -32,12 +32,14 @@ failure, stops each replay at the first check that differs, and says nothing bey
 
 import ast
 import copy
+import functools
 import importlib
 import importlib.util
 import io
 import os
 import re
 import time
+import types
 import warnings
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -108,22 +110,24 @@ def catalogue(assignment_id=None):
 # ------------------------------------------------------------------ the diagnosis
 
 def names_loaded(source):
-    """The names a cell's code reads (the functions a test exercises are among them)."""
+    """The names a cell's code reads (the functions a test exercises are among them); a cell with an
+    `assert` statement also "reads" the name `assert`."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return set()
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return {n.id if isinstance(n, ast.Name) else "assert" for n in ast.walk(tree)
+            if isinstance(n, ast.Assert) or (isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))}
 
 
 CHECKS = {"check_close", "check_shape", "check_dtype", "check_finite", "check_raises", "check_stable",
-          "check_not_none", "check_uses"}
+          "check_not_none", "check_uses", "assert"}   # a test cell uses nnlib.testing's checks or asserts
 BUDGET_VAR = "COURSETOOLS_DIAGNOSIS_BUDGET"   # seconds; a safety net for slow test cells (default 30)
 
 
 def candidates(source, records, mistakes):
     """The mistakes worth trying for a failure of the cell `source` whose checks left `records`: those of
-    the functions it names (only test cells, which use nnlib.testing's checks, are diagnosed)."""
+    the functions it names (only test cells, which use nnlib.testing's checks or `assert`, are diagnosed)."""
     names = names_loaded(source)
     if not names & CHECKS:
         return []
@@ -172,6 +176,36 @@ def compile_cell(source, filename="<test cell>"):
         return compile(TransformerManager().transform_cell(source), filename, "exec")
 
 
+class _LastCall:
+    """Which catalogued function the test's own code called last (calls from inside those functions do
+    not count): the failing value comes from that call, so only its mistakes can explain the failure."""
+
+    def __init__(self):
+        self.last, self.depth = None, 0
+
+    def wrap(self, name, fn):
+        @functools.wraps(fn)   # keeps __wrapped__: check_uses looks at the function's own code
+        def tracked(*args, **kwargs):
+            self.depth += 1
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.depth -= 1
+                if self.depth == 0:
+                    self.last = name
+        return tracked
+
+
+def _tracked(ns, mistakes):
+    """The functions whose calls by the test count: the catalogued ones and every function the notebook
+    defined (module `__main__`), except `_private` helpers (a test's own, which compute expected values)."""
+    main = ns.get("__name__")   # "__main__" in a kernel
+    names = {m.function for m in mistakes}
+    names |= {k for k, v in ns.items() if isinstance(v, types.FunctionType) and v.__module__ == main}
+    return sorted(k for k in names if isinstance(ns.get(k), types.FunctionType) and
+                  (k in {m.function for m in mistakes} or not k.startswith("_")))
+
+
 def matching(source, namespace, records, exc, mistakes):
     """The first of `mistakes` that, put in place of the student's function, fails `source` exactly as
     the student's run did (that run left `records` and raised `exc`); None when none does."""
@@ -192,7 +226,14 @@ def matching(source, namespace, records, exc, mistakes):
                 exec(compile(mistake.code, f"<mistake: {mistake.label}>", "exec"), ns)
             except Exception:  # noqa: BLE001  (a broken catalogue entry matches nothing; the report shows it)
                 continue
-            if replay(records, exc, lambda: exec(code, ns)):
+            calls = _LastCall()
+            for name in _tracked(ns, mistakes):
+                ns[name] = calls.wrap(name, ns[name])
+            if not replay(records, exc, lambda: exec(code, ns)):
+                continue
+            # the mistake's function must be the one whose result failed (not just present, and harmless,
+            # while another function of the student's fails)
+            if calls.last == mistake.function or not isinstance(ns.get(mistake.function), types.FunctionType):
                 return mistake
     return None
 
