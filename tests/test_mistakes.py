@@ -60,6 +60,7 @@ def shell():
         yield sh
     finally:
         InteractiveShell.clear_instance()
+        nt._REC = nt._CELL_SOURCE = None     # no recording outside a shell, as before
         if old is None:
             os.environ.pop(cm.ENV_VAR, None)
         else:
