@@ -122,6 +122,7 @@ def names_loaded(source):
 
 CHECKS = {"check_close", "check_shape", "check_dtype", "check_finite", "check_raises", "check_stable",
           "check_not_none", "check_uses", "assert"}   # a test cell uses nnlib.testing's checks or asserts
+COPY_BYTES = 16 * 2**20   # arrays up to 16 MiB are copied for each mistake tried; bigger ones are shared read-only
 BUDGET_VAR = "COURSETOOLS_DIAGNOSIS_BUDGET"   # seconds; a safety net for slow test cells (default 30)
 
 
@@ -138,16 +139,19 @@ def candidates(source, records, mistakes):
 
 
 def copy_namespace(namespace):
-    """A namespace to run a mistake in, so that nothing it does reaches the student's: arrays become
-    read-only views (no copy of big data), lists/dicts/sets and nnlib objects are deep-copied."""
+    """A namespace to run a mistake in, so that nothing it does reaches the student's: arrays are copied
+    (above COPY_BYTES they become read-only views: no copy of big data), lists/dicts/sets and nnlib
+    objects are deep-copied, IPython's history is shared."""
     import numpy as np
 
     ns = {}
     for key, value in namespace.items():
         if key.startswith("_") or key in ("In", "Out"):   # IPython's history: shared, never deep-copied
             ns[key] = value
+        elif isinstance(value, np.ndarray) and value.nbytes <= COPY_BYTES:
+            ns[key] = value.copy()          # a mistake that writes into its input writes into this copy
         elif isinstance(value, np.ndarray):
-            view = value.view()
+            view = value.view()             # big data (MNIST): shared, read-only
             view.flags.writeable = False
             ns[key] = view
         elif isinstance(value, (list, dict, set)) or type(value).__module__.startswith("nnlib."):
