@@ -3,9 +3,9 @@
   python -m coursetools validate <notebook>        visible tests, whole messages; exit 0 all pass, 1 any fails
   python -m coursetools gradebook                  record every assignment and its max score in gradebook.db
   python -m coursetools preflight <assignment>     repair copies of the submissions into preflight/
-  python -m coursetools grade <assignment>         grade the class: parallel, sandboxed (see grade --help)
   python -m coursetools mistakes <assignment>...   the catalogue of mistakes: scores, named or not; exit 1 on a gap
-  python -m coursetools report <assignment>        after grading: the class report (HTML page and CSV)
+  python -m coursetools report <assignment>        after grading: the class report (HTML page and CSVs)
+  python -m coursetools grade <assignment>         grade the class: parallel, sandboxed (see grade --help)
 """
 
 import argparse
@@ -28,6 +28,15 @@ def _preflight(args):
     return 0
 
 
+def _add_issue23_commands(sub):
+    """`mistakes` (the author's report on the catalogue) and `report` (the class report after grading)."""
+    from .mistakes_report import add_mistakes_command
+    from .report import add_report_command
+
+    add_mistakes_command(sub)
+    add_report_command(sub)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m coursetools", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -45,19 +54,8 @@ def main(argv=None):
     book = sub.add_parser("gradebook", help="record every assignment with its max score in gradebook.db")
     book.add_argument("--course-dir", default=".")
     book.set_defaults(run=lambda a: gradebook.run(a.course_dir))
+    _add_issue23_commands(sub)
     add_grade_command(sub)
-    mis = sub.add_parser("mistakes", help="author's report: each catalogued mistake's scores and diagnosis")
-    mis.add_argument("assignment", nargs="+")
-    mis.add_argument("--course-dir", default=".")
-    mis.set_defaults(run=lambda a: __import__("coursetools.mistakes_report", fromlist=["run"]).run(
-        a.assignment, a.course_dir))
-    rep = sub.add_parser("report", help="class report after grading: score histogram, per-part statistics, "
-                                        "diagnosed mistakes, ungraded students (HTML + CSV)")
-    rep.add_argument("assignment")
-    rep.add_argument("--course-dir", default=".")
-    rep.add_argument("--out", default=None, help="folder for <assignment>.html and .csv (default: reports/)")
-    rep.set_defaults(run=lambda a: __import__("coursetools.report", fromlist=["run"]).run(
-        a.assignment, a.course_dir, a.out))
     args = parser.parse_args(argv)
     return args.run(args)
 

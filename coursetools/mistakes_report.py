@@ -361,3 +361,11 @@ def run(assignment_ids, course_dir=".", stream=None):
             return 2
         status = max(status, 1 if problems else 0)
     return status
+
+
+def add_mistakes_command(sub):
+    mis = sub.add_parser("mistakes", help="author's report: each catalogued mistake's scores and diagnosis; "
+                                          "exit 1 on a gap")
+    mis.add_argument("assignment", nargs="+")
+    mis.add_argument("--course-dir", default=".")
+    mis.set_defaults(run=lambda a: run(a.assignment, a.course_dir))

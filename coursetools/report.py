@@ -340,3 +340,12 @@ def run(assignment_id, course_dir=".", out=None, stream=None):
           f"{sum(len(v) for v in data.mistakes.values())} diagnosed mistake(s)", file=stream)
     print(f"wrote {page} and {page.with_suffix('.csv')}, {page.with_name(page.stem + '_students.csv')}", file=stream)
     return 0
+
+
+def add_report_command(sub):
+    rep = sub.add_parser("report", help="class report after grading: score histogram, per-part statistics, "
+                                        "diagnosed mistakes, ungraded students (HTML + CSV)")
+    rep.add_argument("assignment")
+    rep.add_argument("--course-dir", default=".")
+    rep.add_argument("--out", default=None, help="folder for <assignment>.html and the CSVs (default: reports/)")
+    rep.set_defaults(run=lambda a: run(a.assignment, a.course_dir, a.out))
