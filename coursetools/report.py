@@ -11,7 +11,8 @@ cells), plus `submitted/` to find who handed in but was not graded. Writes `repo
   bottom 27% (classical item analysis; D < 0.2 is usually read as a part that does not separate
   strong from weak students). Parts still waiting for a hand grade count as pending, not 0.
 - The most common diagnosed mistakes: label (from the assignment's catalogue), part, count, students.
-- Who could not be graded: no submission, or submitted but no autograded notebook (autograde failed).
+- Who could not be graded: no submission, submitted but no autograded notebook (autograde failed), or
+  listed as failed by `coursetools grade` (`.grading/<id>/report.json`, with its reason).
 
 The page embeds its figures as PNG (matplotlib, Agg) and has no script, font or style from the network.
 """
@@ -139,6 +140,15 @@ def collect(assignment_id, course_dir="."):
                     part.scores[sid] = float(grade.score)
                     totals[sid] += float(grade.score)
         max_score = float(assignment.max_score)
+    # `coursetools grade` keeps who it could not grade, and why, in .grading/<id>/report.json
+    try:
+        failed = json.loads((course / ".grading" / assignment_id / "report.json").read_text()).get("failed") or {}
+    except (OSError, ValueError, AttributeError):
+        failed = {}
+    for sid, why in sorted(failed.items()):
+        totals.pop(sid, None)
+        ungraded = [(s, w) for s, w in ungraded if s != sid] + [(sid, f"coursetools grade could not grade it: {why}")]
+    ungraded.sort()
     cell_order = _cell_order(course, assignment_id, totals)
     parts.sort(key=lambda p: (cell_order.get(p.name, len(cell_order)), order[p.name]))
 
