@@ -274,3 +274,19 @@ def test_the_time_budget_stops_the_diagnosis(monkeypatch):
     assert cm.diagnose(source, ns, records, exc, [wrong]) == "Likely mistake: g gives two."
     monkeypatch.setenv(cm.BUDGET_VAR, "-1")
     assert cm.diagnose(source, ns, records, exc, [wrong]) is None
+
+
+def test_replays_leave_no_output_and_no_figure(capsys):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ns = {"__name__": "__main__", "np": np, "check_close": nt.check_close, "plt": plt}
+    exec("def g():\n    return 2.0\n", ns)
+    wrong = Mistake("g", "two", "g gives two.", "def g():\n    return 2.0\n")
+    source = 'plt.figure()\nprint("from the test")\ncheck_close("g()", g(), 1.0)\n'
+    records, exc = _student_run(source, ns)
+    plt.close("all")
+    capsys.readouterr()
+    assert cm.diagnose(source, ns, records, exc, [wrong]) == "Likely mistake: g gives two."
+    assert plt.get_fignums() == [] and capsys.readouterr() == ("", "")

@@ -38,6 +38,7 @@ import importlib.util
 import io
 import os
 import re
+import sys
 import time
 import types
 import warnings
@@ -166,10 +167,17 @@ def copy_namespace(namespace):
 
 @contextmanager
 def quiet():
-    """No output and no warnings reach the notebook while mistakes are tried."""
-    with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
+    """No output, no warnings and no figures reach the notebook while mistakes are tried."""
+    plt = sys.modules.get("matplotlib.pyplot")
+    figures = set(plt.get_fignums()) if plt else set()
+    try:
+        with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        plt = sys.modules.get("matplotlib.pyplot")
+        for num in (set(plt.get_fignums()) - figures) if plt else ():
+            plt.close(num)
 
 
 def compile_cell(source, filename="<test cell>"):
