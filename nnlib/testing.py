@@ -4,8 +4,9 @@
     -> AssertionError: f(0.5): expected 0.856531, got 1.356531 (|difference| 0.5 > tolerance 8.6e-07)
 
 In a notebook (IPython), importing this module makes every error show its message first, above the
-traceback, and the traceback skips the frames of these helpers (`__tracebackhide__`), so a student reads
-what failed before where. `check_uses` turns a follow-on failure into "fix your earlier function first".
+traceback, and the traceback ends at the test's own line: no frame of these helpers (IPython 9 skips
+`__tracebackhide__` frames except the last, so the handler cuts the trailing ones itself), so a student
+reads what failed before where. `check_uses` turns a follow-on failure into "fix your earlier function first".
 
 Each check also leaves a record of its outcome (name, passed or not, and on failure what came and the
 tolerance) for the cell being run. When a test cell fails, the optional hook
