@@ -84,8 +84,8 @@ class _Recorder:
     """The records of the checks run in one cell; with `expect` (another run's records) it replays:
     the first check that differs from `expect` raises _Diverged, a failure that matches raises _Matched."""
 
-    def __init__(self, expect=None):
-        self.records, self.stack, self.expect = [], [], expect
+    def __init__(self, expect=None, soft=False):
+        self.records, self.stack, self.expect, self.soft = [], [], expect, soft
 
     def add(self, check):
         i = len(self.records)
@@ -98,7 +98,10 @@ class _Recorder:
         if (them.kind, them.name, them.ok) != (check.kind, check.name, check.ok):
             raise _Diverged()
         if not check.ok:
-            raise _Matched() if _same_failure(them, check) else _Diverged()
+            if not _same_failure(them, check):
+                raise _Diverged()
+            if not self.soft:          # hard: the first failure decides
+                raise _Matched()
 
 
 _REC = None          # the running cell's _Recorder (None: nothing is recorded)
@@ -125,6 +128,8 @@ class _checking:
         if etype is not None:
             check.ok = False
             check.message = str(value) if etype is AssertionError else f"{etype.__name__}: {value}"
+            if check.got is not None:        # np.asarray may alias the test's array: keep what was seen
+                check.got, check.tol = np.array(check.got), np.array(check.tol)
         else:
             check.got = check.expected = check.tol = None   # only a failure's values are compared
         if rec.stack:                       # a check inside a check: the outer one keeps its failure
@@ -132,7 +137,7 @@ class _checking:
                 rec.stack[-1].inner = check
             return False
         rec.add(check)                      # in a replay this may raise _Matched or _Diverged
-        return False
+        return rec.soft and etype is AssertionError   # soft: a failed check is recorded, the cell goes on
 
 
 @contextmanager
@@ -172,6 +177,47 @@ def replay(records, exc, run):
     finally:
         _REC = saved
     return False
+
+
+def soft_run(run):
+    """Run `run()` with every check recording its failure instead of raising it, so the whole cell runs
+    (until a plain `assert` or another exception stops it). Returns (records, the exception or None)."""
+    global _REC
+    saved, _REC = _REC, _Recorder(soft=True)
+    try:
+        run()
+        return _REC.records, None
+    except Exception as e:  # noqa: BLE001
+        return _REC.records, e
+    finally:
+        _REC = saved
+
+
+def soft_replay(records, exc, run):
+    """Whether `run()`, run as soft_run does, leaves the same records (every failed check within its
+    tolerance) and ends the same way as the soft run that left `records` and `exc`. Stops at the first
+    difference."""
+    global _REC
+    saved, _REC = _REC, _Recorder(expect=list(records), soft=True)
+    try:
+        run()
+        ended = None
+    except _Signal:
+        return False
+    except Exception as e:  # noqa: BLE001
+        ended = e
+    finally:
+        rec, _REC = _REC, saved
+    if len(rec.records) != len(records):
+        return False
+    if exc is None or ended is None:
+        return exc is None and ended is None
+    return type(ended) is type(exc) and str(ended) == str(exc)
+
+
+def records_now():
+    """How many checks the running cell (or replay) has recorded so far."""
+    return len(_REC.records) if _REC is not None else 0
 
 
 # ------------------------------------------------------------------ the checks

@@ -290,3 +290,29 @@ def test_replays_leave_no_output_and_no_figure(capsys):
     capsys.readouterr()
     assert cm.diagnose(source, ns, records, exc, [wrong]) == "Likely mistake: g gives two."
     assert plt.get_fignums() == [] and capsys.readouterr() == ("", "")
+
+
+def test_the_whole_cell_tells_two_mistakes_apart():
+    """Both mistakes give df(0) = 1, the first check's failure; the cell's later checks (run with checks
+    that record instead of raising) tell which one the student made."""
+    ns = {"__name__": "__main__", "np": np, "check_close": nt.check_close, "check_shape": nt.check_shape}
+    sign = Mistake("df", "sign", "sign of e^-x.", "def df(x):\n    return np.exp(-x) + 2 * x\n")
+    two = Mistake("df", "two", "2x, not 2.", "def df(x):\n    return -np.exp(-x) + 2\n")
+    exec(two.code, ns)
+    records, exc = _student_run(TEST_DF, ns)
+    assert str(exc).startswith("df(0.0): expected -1, got 1")          # what sign gives too
+    assert cm.diagnose(TEST_DF, ns, records, exc, [sign, two]) == "Likely mistake: 2x, not 2."
+
+
+def test_a_failed_checks_values_are_kept_as_they_were():
+    """A test may change an array after a check saw it (here an in-place update runs again)."""
+    ns = {"__name__": "__main__", "np": np, "check_close": nt.check_close}
+    in_place = Mistake("upd", "in place", "updates its input.", "def upd(p):\n    p *= 2\n    return p\n")
+    exec(in_place.code, ns)
+    source = ('a = np.ones(2)\nb = upd(a)\ncheck_close("a after upd", a, [1.0, 1.0])\n'
+              'upd(a)\ncheck_close("a after two upd", a, [1.0, 1.0])\n')
+    records, exc = _student_run(source, ns)
+    soft = nt.soft_run(lambda: exec(source, cm.copy_namespace(ns)))
+    assert cm._agrees(records, exc, *soft)           # the whole-cell comparison is used, not the fallback
+    assert [r.ok for r in soft[0]] == [False, False]
+    assert cm.diagnose(source, ns, records, exc, [in_place]) == "Likely mistake: updates its input."

@@ -189,13 +189,15 @@ def compile_cell(source, filename="<test cell>"):
 
 
 class _LastCall:
-    """Which catalogued function the test's own code called last (calls from inside those functions do
-    not count): the failing value comes from that call, so only its mistakes can explain the failure."""
+    """Which function of the notebook the test's own code called last (calls from inside those functions do
+    not count), and when: the failing value comes from that call, so only its mistakes can explain it."""
 
     def __init__(self):
-        self.last, self.depth = None, 0
+        self.log, self.depth = [], 0   # [(checks recorded when the call returned, name)]
 
     def wrap(self, name, fn):
+        from nnlib.testing import records_now
+
         @functools.wraps(fn)   # keeps __wrapped__: check_uses looks at the function's own code
         def tracked(*args, **kwargs):
             self.depth += 1
@@ -204,8 +206,13 @@ class _LastCall:
             finally:
                 self.depth -= 1
                 if self.depth == 0:
-                    self.last = name
+                    self.log.append((records_now(), name))
         return tracked
+
+    def before(self, checks):
+        """The last call that returned before the check number `checks` (0-based) ran; None if none."""
+        names = [name for n, name in self.log if n <= checks]
+        return names[-1] if names else None
 
 
 def _tracked(ns, mistakes):
@@ -218,10 +225,29 @@ def _tracked(ns, mistakes):
                   (k in {m.function for m in mistakes} or not k.startswith("_")))
 
 
+def _agrees(records, exc, soft_records, soft_exc):
+    """Whether a soft re-run of the student's cell reproduces the real run up to its failure."""
+    from nnlib.testing import _same_failure
+
+    k = next((i for i, r in enumerate(records) if not r.ok), None)
+    if k is None:                        # no check failed: a plain assert or an exception ended the cell
+        return (len(soft_records) == len(records) and all(r.ok for r in soft_records)
+                and type(soft_exc) is type(exc) and str(soft_exc) == str(exc))
+    head = soft_records[:k + 1]
+    return (len(head) == k + 1
+            and all((a.kind, a.name, a.ok) == (b.kind, b.name, b.ok) for a, b in zip(records, head))
+            and _same_failure(records[k], head[k]))
+
+
 def matching(source, namespace, records, exc, mistakes):
     """The first of `mistakes` that, put in place of the student's function, fails `source` exactly as
-    the student's run did (that run left `records` and raised `exc`); None when none does."""
-    from nnlib.testing import replay
+    the student's run did (that run left `records` and raised `exc`); None when none does.
+
+    The comparison covers the whole cell: the student's cell is run once more with checks that record a
+    failure instead of raising it (soft), and each mistake must leave the same records to the end. If that
+    re-run does not reproduce the student's failure (a test that is not deterministic), only the part up to
+    the first failure is compared."""
+    from nnlib.testing import replay, soft_replay, soft_run
 
     code = compile_cell(source)
     try:
@@ -229,7 +255,15 @@ def matching(source, namespace, records, exc, mistakes):
     except ValueError:
         budget = 30.0
     start = time.perf_counter()
-    for mistake in candidates(source, records, mistakes):
+    found = candidates(source, records, mistakes)
+    if not found:
+        return None
+    with quiet():
+        ns0 = copy_namespace(namespace)
+        soft_records, soft_exc = soft_run(lambda: exec(code, ns0))
+    whole = _agrees(records, exc, soft_records, soft_exc)
+    first = next((i for i, r in enumerate(records) if not r.ok), len(records))
+    for mistake in found:
         if time.perf_counter() - start > budget:   # never make a slow failing cell hit nbgrader's timeout
             return None
         ns = copy_namespace(namespace)
@@ -241,11 +275,12 @@ def matching(source, namespace, records, exc, mistakes):
             calls = _LastCall()
             for name in _tracked(ns, mistakes):
                 ns[name] = calls.wrap(name, ns[name])
-            if not replay(records, exc, lambda: exec(code, ns)):
+            run = lambda: exec(code, ns)  # noqa: E731
+            if not (soft_replay(soft_records, soft_exc, run) if whole else replay(records, exc, run)):
                 continue
-            # the mistake's function must be the one whose result failed (not just present, and harmless,
-            # while another function of the student's fails)
-            if calls.last == mistake.function or not isinstance(ns.get(mistake.function), types.FunctionType):
+            # the mistake's function must be the one whose result failed first (not just present, and
+            # harmless, while another function of the student's fails)
+            if calls.before(first) == mistake.function or not isinstance(ns.get(mistake.function), types.FunctionType):
                 return mistake
     return None
 
