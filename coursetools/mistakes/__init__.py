@@ -24,10 +24,12 @@ author's report checks that each keeps full marks and is never given a `Likely m
 The diagnosis (`diagnose`, called by nnlib.testing's IPython handler when a test cell raises): for each
 catalogued mistake of a function the failing cell names, a copy of the student's namespace gets the
 mistake's `code`, the cell is run again there, and its checks (nnlib.testing records what each check saw)
-are compared with the student's: the same checks pass, and the first failing one saw the same values
-within that check's tolerance (or the same message); or no check failed and the same exception was raised.
-The first mistake that fails exactly as the student did (catalogue order) is named. It runs only after a
-failure, stops each replay at the first check that differs, and says nothing beyond the mistake's `explain`.
+are compared with the student's over the whole cell (both run with checks that record a failure instead of
+raising it): the same checks pass and fail, every failed one saw the same values within that check's
+tolerance (or the same message), and the run ends the same way. The mistake's function must also be the
+one the test called last before the first failure. The first mistake that fails exactly as the student did
+(catalogue order) is named. It runs only after a failure, stops each replay at the first check that
+differs, and says nothing beyond the mistake's `explain`.
 """
 
 import ast
