@@ -45,10 +45,10 @@ def _fmt(a):
 class CheckRecord:
     """What one check saw: its kind ("close", "shape", ...), its name, whether it passed; on failure the
     message, and for check_close the values that came (float64), the expected ones and the tolerance."""
-    __slots__ = ("kind", "name", "ok", "message", "got", "expected", "tol", "inner")
+    __slots__ = ("kind", "name", "ok", "message", "got", "expected", "tol", "inner", "seen")
 
-    def __init__(self, kind, name):
-        self.kind, self.name = kind, str(name)
+    def __init__(self, kind, name, seen=None):
+        self.kind, self.name, self.seen = kind, str(name), seen   # seen: the value the check was given
         self.ok, self.message, self.got, self.expected, self.tol, self.inner = True, None, None, None, None, None
 
     def __repr__(self):
@@ -112,8 +112,9 @@ class _checking:
     """`with _checking(kind, name) as c:` around a check's body records its outcome in `_REC`."""
     __slots__ = ("rec", "check")
 
-    def __init__(self, kind, name):
-        self.rec, self.check = _REC, CheckRecord(kind, name)
+    def __init__(self, kind, name, seen=None):
+        self.rec = _REC
+        self.check = CheckRecord(kind, name, seen if self.rec is not None and self.rec.expect is not None else None)
 
     def __enter__(self):
         if self.rec is not None:
@@ -156,7 +157,7 @@ def last_records():
     return list(_REC.records) if _REC is not None else []
 
 
-def replay(records, exc, run):
+def replay(records, exc, run, out=None):
     """Whether `run()` fails exactly as the run that left `records` and raised `exc` did.
 
     The same checks pass in the same order, and the first failing check saw the same values within its
@@ -165,6 +166,8 @@ def replay(records, exc, run):
     """
     global _REC
     saved, _REC = _REC, _Recorder(expect=list(records))
+    if out is not None:
+        out.append(_REC)
     try:
         run()
     except _Matched:
@@ -193,12 +196,14 @@ def soft_run(run):
         _REC = saved
 
 
-def soft_replay(records, exc, run):
+def soft_replay(records, exc, run, out=None):
     """Whether `run()`, run as soft_run does, leaves the same records (every failed check within its
     tolerance) and ends the same way as the soft run that left `records` and `exc`. Stops at the first
     difference."""
     global _REC
     saved, _REC = _REC, _Recorder(expect=list(records), soft=True)
+    if out is not None:
+        out.append(_REC)              # the caller may look at what each check of the replay was given
     try:
         run()
         ended = None
@@ -224,7 +229,7 @@ def records_now():
 
 def check_not_none(name, got):
     __tracebackhide__ = True  # IPython shows the caller's line, not this frame
-    with _checking('not_none', name):
+    with _checking('not_none', name, got):
         if got is None:
             raise AssertionError(f"{name}: got None; did the function forget to `return` its result?")
 
@@ -232,7 +237,7 @@ def check_not_none(name, got):
 def check_shape(name, got, shape):
     """Assert np.shape(got) == shape."""
     __tracebackhide__ = True  # IPython shows the caller's line, not this frame
-    with _checking('shape', name):
+    with _checking('shape', name, got):
         check_not_none(name, got)
         shape = tuple(shape)
         if np.shape(got) != shape:
@@ -242,7 +247,7 @@ def check_shape(name, got, shape):
 def check_dtype(name, got, kind):
     """Assert the dtype: kind is "float", "int", "bool" or a numpy dtype (e.g. np.float32)."""
     __tracebackhide__ = True  # IPython shows the caller's line, not this frame
-    with _checking('dtype', name):
+    with _checking('dtype', name, got):
         check_not_none(name, got)
         dtype = np.asarray(got).dtype
         kinds = {"float": "f", "int": "iu", "bool": "b"}
@@ -257,7 +262,7 @@ def check_dtype(name, got, kind):
 def check_finite(name, got):
     """Assert every value is finite (no NaN or infinity)."""
     __tracebackhide__ = True  # IPython shows the caller's line, not this frame
-    with _checking('finite', name):
+    with _checking('finite', name, got):
         check_not_none(name, got)
         a = np.asarray(got)
         if a.dtype.kind not in "biufc":
@@ -273,7 +278,7 @@ def check_finite(name, got):
 def check_close(name, got, expected, rtol=1e-7, atol=0.0):
     """Assert got is close to expected: |got - expected| <= atol + rtol |expected| everywhere, same shape."""
     __tracebackhide__ = True  # IPython shows the caller's line, not this frame
-    with _checking('close', name) as _c:
+    with _checking('close', name, got) as _c:
         check_not_none(name, got)
         expected = np.asarray(expected, dtype=np.float64)
         try:

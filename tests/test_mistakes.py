@@ -258,8 +258,9 @@ def test_a_harmless_stand_in_for_a_correct_function_is_not_blamed():
                        "def inner(x):\n    return 2 * x if abs(x) < 10 else 0.0\n")
     plus_two = Mistake("outer", "plus two", "outer adds 2, not 1.", "def outer(x):\n    return inner(x) + 2\n")
     source = 'check_close("inner(1)", inner(1.0), 2.0)\ncheck_close("outer(1)", outer(1.0), 3.0)\n'
+    minus_one = Mistake("outer", "minus one", "outer subtracts 1.", "def outer(x):\n    return inner(x) - 1\n")
     records, exc = _student_run(source, ns)
-    assert cm.diagnose(source, ns, records, exc, [big_only]) is None
+    assert cm.diagnose(source, ns, records, exc, [big_only, minus_one]) is None
     assert cm.diagnose(source, ns, records, exc, [big_only, plus_two]) == "Likely mistake: outer adds 2, not 1."
 
 
@@ -316,3 +317,16 @@ def test_a_failed_checks_values_are_kept_as_they_were():
     assert cm._agrees(records, exc, *soft)           # the whole-cell comparison is used, not the fallback
     assert [r.ok for r in soft[0]] == [False, False]
     assert cm.diagnose(source, ns, records, exc, [in_place]) == "Likely mistake: updates its input."
+
+
+def test_the_failing_value_is_traced_to_the_function_that_returned_it():
+    """The expected value is computed by calling another graded function after the student's call (as
+    tests with numerical gradients through the forward pass do): the failing value still belongs to f."""
+    ns = {"__name__": "__main__", "np": np, "check_close": nt.check_close}
+    exec("def g(x):\n    return 2 * x\n", ns)
+    plus_one = Mistake("f", "plus one", "f adds one.", "def f(x):\n    return x + 1\n")
+    g_wrong = Mistake("g", "g plus one", "g adds one.", "def g(x):\n    return x + 1\n")
+    exec(plus_one.code, ns)
+    source = 'r = f(3.0)\ncheck_close("f(3)", r, g(3.0))\n'
+    records, exc = _student_run(source, ns)
+    assert cm.diagnose(source, ns, records, exc, [g_wrong, plus_one]) == "Likely mistake: f adds one."

@@ -191,11 +191,29 @@ def compile_cell(source, filename="<test cell>"):
 
 
 class _LastCall:
-    """Which function of the notebook the test's own code called last (calls from inside those functions do
-    not count), and when: the failing value comes from that call, so only its mistakes can explain it."""
+    """Which graded function the test's own code called last (calls from inside those functions do not
+    count), and when: the failing value comes from that call, so only its mistakes can explain it."""
 
     def __init__(self):
         self.log, self.depth = [], 0   # [(checks recorded when the call returned, name)]
+        self.made, self.kept = {}, []  # id of a returned object -> the function; the objects (ids stay unique)
+
+    def _returned(self, name, value):
+        items = [value]
+        if isinstance(value, (tuple, list)):
+            items += list(value)
+        elif isinstance(value, dict):
+            items += list(value.values())
+        for item in items:
+            self.made.setdefault(id(item), name)
+        self.kept.append(value)
+
+    def maker(self, seen):
+        """The function whose call returned `seen` (or the array it is a view of); None if none did."""
+        for obj in (seen, getattr(seen, "base", None)):
+            if obj is not None and id(obj) in self.made:
+                return self.made[id(obj)]
+        return None
 
     def wrap(self, name, fn):
         from nnlib.testing import records_now
@@ -203,12 +221,15 @@ class _LastCall:
         @functools.wraps(fn)   # keeps __wrapped__: check_uses looks at the function's own code
         def tracked(*args, **kwargs):
             self.depth += 1
+            result = None
             try:
-                return fn(*args, **kwargs)
+                result = fn(*args, **kwargs)
+                return result
             finally:
                 self.depth -= 1
                 if self.depth == 0:
                     self.log.append((records_now(), name))
+                    self._returned(name, result)
         return tracked
 
     def before(self, checks):
@@ -218,13 +239,10 @@ class _LastCall:
 
 
 def _tracked(ns, mistakes):
-    """The functions whose calls by the test count: the catalogued ones and every function the notebook
-    defined (module `__main__`), except `_private` helpers (a test's own, which compute expected values)."""
-    main = ns.get("__name__")   # "__main__" in a kernel
-    names = {m.function for m in mistakes}
-    names |= {k for k, v in ns.items() if isinstance(v, types.FunctionType) and v.__module__ == main}
-    return sorted(k for k in names if isinstance(ns.get(k), types.FunctionType) and
-                  (k in {m.function for m in mistakes} or not k.startswith("_")))
+    """The functions whose calls by the test count: the catalogued ones (every graded function has mistakes
+    in the catalogue). Helpers the assignment gives (e.g. a reference covariance used to compute expected
+    values) are not among them, so calling one inside a check does not hide the student's function."""
+    return sorted(k for k in {m.function for m in mistakes} if isinstance(ns.get(k), types.FunctionType))
 
 
 def _agrees(records, exc, soft_records, soft_exc):
@@ -278,11 +296,17 @@ def matching(source, namespace, records, exc, mistakes):
             for name in _tracked(ns, mistakes):
                 ns[name] = calls.wrap(name, ns[name])
             run = lambda: exec(code, ns)  # noqa: E731
-            if not (soft_replay(soft_records, soft_exc, run) if whole else replay(records, exc, run)):
+            used = []
+            if not (soft_replay(soft_records, soft_exc, run, used) if whole else replay(records, exc, run, used)):
                 continue
             # the mistake's function must be the one whose result failed first (not just present, and
-            # harmless, while another function of the student's fails)
-            if calls.before(first) == mistake.function or not isinstance(ns.get(mistake.function), types.FunctionType):
+            # harmless, while another function of the student's fails): the function that returned the
+            # value the failing check was given, else the one the test called last before that check
+            replayed = used[0].records
+            owner = calls.maker(replayed[first].seen) if first < len(replayed) else None
+            if owner is None:
+                owner = calls.before(first)
+            if owner == mistake.function or not isinstance(ns.get(mistake.function), types.FunctionType):
                 return mistake
     return None
 
