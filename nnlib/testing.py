@@ -67,6 +67,13 @@ class _Diverged(_Signal):
     pass
 
 
+class _Enough(_Signal):
+    """A soft run has seen SOFT_FAILURES failed checks: it stops there (cost), the same way every time."""
+
+
+SOFT_FAILURES = 6   # a soft run compares the first failure and the next five, then stops
+
+
 def _same_failure(a, b):
     """Whether two failed checks (same kind and name) saw the same thing, within the check's tolerance."""
     if a.got is not None and b.got is not None and a.got.shape == b.got.shape:
@@ -91,6 +98,7 @@ class _Recorder:
         i = len(self.records)
         self.records.append(check)
         if self.expect is None:
+            self._enough()
             return
         if i >= len(self.expect):
             raise _Diverged()
@@ -102,6 +110,11 @@ class _Recorder:
                 raise _Diverged()
             if not self.soft:          # hard: the first failure decides
                 raise _Matched()
+        self._enough()
+
+    def _enough(self):
+        if self.soft and sum(not r.ok for r in self.records) >= SOFT_FAILURES:
+            raise _Enough()
 
 
 _REC = None          # the running cell's _Recorder (None: nothing is recorded)
@@ -183,12 +196,15 @@ def replay(records, exc, run, out=None):
 
 
 def soft_run(run):
-    """Run `run()` with every check recording its failure instead of raising it, so the whole cell runs
-    (until a plain `assert` or another exception stops it). Returns (records, the exception or None)."""
+    """Run `run()` with every check recording its failure instead of raising it, so the cell goes on past
+    its first failure (until a plain `assert` or another exception stops it, or SOFT_FAILURES checks have
+    failed). Returns (records, the exception or None)."""
     global _REC
     saved, _REC = _REC, _Recorder(soft=True)
     try:
         run()
+        return _REC.records, None
+    except _Enough:
         return _REC.records, None
     except Exception as e:  # noqa: BLE001
         return _REC.records, e
@@ -206,6 +222,8 @@ def soft_replay(records, exc, run, out=None):
         out.append(_REC)              # the caller may look at what each check of the replay was given
     try:
         run()
+        ended = None
+    except _Enough:
         ended = None
     except _Signal:
         return False
