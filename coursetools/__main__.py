@@ -3,6 +3,8 @@
   python -m coursetools validate <notebook>        visible tests, whole messages; exit 0 all pass, 1 any fails
   python -m coursetools gradebook                  record every assignment and its max score in gradebook.db
   python -m coursetools preflight <assignment>     repair copies of the submissions into preflight/
+  python -m coursetools mistakes <assignment>...   the catalogue of mistakes: scores, named or not; exit 1 on a gap
+  python -m coursetools report <assignment>        after grading: the class report (HTML page and CSVs)
   python -m coursetools grade <assignment>         grade the class: parallel, sandboxed (see grade --help)
 """
 
@@ -26,6 +28,15 @@ def _preflight(args):
     return 0
 
 
+def _add_issue23_commands(sub):
+    """`mistakes` (the author's report on the catalogue) and `report` (the class report after grading)."""
+    from .mistakes_report import add_mistakes_command
+    from .report import add_report_command
+
+    add_mistakes_command(sub)
+    add_report_command(sub)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m coursetools", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -43,6 +54,7 @@ def main(argv=None):
     book = sub.add_parser("gradebook", help="record every assignment with its max score in gradebook.db")
     book.add_argument("--course-dir", default=".")
     book.set_defaults(run=lambda a: gradebook.run(a.course_dir))
+    _add_issue23_commands(sub)
     add_grade_command(sub)
     args = parser.parse_args(argv)
     return args.run(args)
