@@ -11,20 +11,12 @@ _STABLE = "lecture 3, sections 3 and 4.3, and the note on stability at the top o
 MISTAKES = [
     # ------------------------------------------------------------------ sigmoid
     Mistake("sigmoid", "textbook formula overflows",
-            "1 / (1 + np.exp(-x)) computes exp(1000) for x = -1000, which overflows with a warning. Work with "
+            "1 / (1 + np.exp(-x)) computes exp(1000) for x = -1000, which overflows with a warning (so does "
+            "np.where(x >= 0, ..., ...), which evaluates both branches on the whole array). Work with "
             f"e = exp(-|x|), which is at most 1, and pick 1/(1+e) or e/(1+e) by the sign of x ({_STABLE}).",
             '''
 def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
-'''),
-    Mistake("sigmoid", "np.where over two unsafe branches",
-            "np.where(cond, a, b) evaluates both a and b on the whole array, so exp(-x) and exp(x) still overflow "
-            "for the entries you do not select. Compute both branches from exp(-|x|) instead "
-            f"({_STABLE}).",
-            '''
-def sigmoid(x):
-    x = np.asarray(x, dtype=float)
-    return np.where(x >= 0, 1.0 / (1.0 + np.exp(-x)), np.exp(x) / (1.0 + np.exp(x)))
 '''),
     Mistake("sigmoid", "branches swapped (computes sigmoid(-x))",
             "With e = exp(-|x|), 1/(1+e) is the value for x >= 0 and e/(1+e) the one for x < 0; swapped, the "

@@ -56,22 +56,12 @@ def qz_forward_backward(x, y, z):
     Mistake(
         function="sigmoid",
         label="naive formula overflows",
-        explain="1 / (1 + exp(-x)) evaluates exp(1000) for x = -1000: an overflow warning. Evaluate only "
+        explain="1 / (1 + exp(-x)) evaluates exp(1000) for x = -1000: an overflow warning (np.where computes "
+                "both branches before choosing, so it overflows too). Evaluate only "
                 "exp(-|x|) and use e^x / (1 + e^x) for x < 0 (Part 2's instructions).",
         code='''
 def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
-''',
-    ),
-    Mistake(
-        function="sigmoid",
-        label="np.where evaluates both branches",
-        explain="np.where(cond, a, b) computes a and b on the whole array before choosing, so exp(x) still "
-                "overflows for large x; build both branches from e = exp(-|x|) (Part 2's instructions).",
-        code='''
-def sigmoid(x):
-    x = np.asarray(x, dtype=float)
-    return np.where(x >= 0, 1.0 / (1.0 + np.exp(-x)), np.exp(x) / (1.0 + np.exp(x)))
 ''',
     ),
     Mistake(
@@ -320,7 +310,8 @@ def backward_pass(i, target, W1, b1, W2, b2):
     Mistake(
         function="sgd_update",
         label="caller's arrays updated in place",
-        explain="Return new arrays: params[k] -= ... changes the caller's weights (Part 3.4's instructions).",
+        explain="Return a new dict of new arrays: params[k] -= ... (or params[k] = ...) changes the caller's "
+                "weights (Part 3.4's instructions).",
         code='''
 def sgd_update(params, grads, lr):
     for k in ("W1", "b1", "W2", "b2"):
@@ -344,18 +335,6 @@ def sgd_update(params, grads, lr):
         code='''
 def sgd_update(params, grads, lr):
     return {k: params[k] - grads["d" + k] for k in ("W1", "b1", "W2", "b2")}
-''',
-    ),
-    Mistake(
-        function="sgd_update",
-        label="caller's dict changed",
-        explain="Build a new dict: assigning new arrays into `params` replaces the caller's entries "
-                "(Part 3.4's instructions).",
-        code='''
-def sgd_update(params, grads, lr):
-    for k in ("W1", "b1", "W2", "b2"):
-        params[k] = params[k] - lr * grads["d" + k]
-    return params
 ''',
     ),
     # ---- Part 4: dense_backward ------------------------------------------------------------------------------

@@ -435,8 +435,9 @@ def fit_linreg_gd(x, y, lr, n_steps, a0=0.0, b0=0.0):
     Mistake(
         function="minibatch_sgd_linreg",
         label="generator re-created every epoch",
-        explain="Create rng = np.random.default_rng(seed) once, before the first epoch: re-creating it gives "
-                "the same shuffle in every epoch (Part 7, step 1; lecture 1, section 11).",
+        explain="Every epoch needs a new permutation drawn from one rng = np.random.default_rng(seed), created "
+                "once before the first epoch: re-creating the generator each epoch, or shuffling only once before "
+                "training, repeats the same order in every epoch (Part 7, steps 1-2; lecture 1, section 11).",
         code='''
 def minibatch_sgd_linreg(x, y, lr, epochs, batch_size, seed=0):
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
@@ -481,25 +482,6 @@ def minibatch_sgd_linreg(x, y, lr, epochs, batch_size, seed=0):
     a, b = 0.0, 0.0
     for _ in range(epochs):
         perm = np.arange(len(x))
-        for start in range(0, len(x), batch_size):
-            idx = perm[start:start + batch_size]
-            r = y[idx] - (a * x[idx] + b)
-            a, b = a - lr * -2.0 * np.mean(r * x[idx]), b - lr * -2.0 * np.mean(r)
-    return float(a), float(b)
-''',
-    ),
-    Mistake(
-        function="minibatch_sgd_linreg",
-        label="one shuffle for all epochs",
-        explain="Draw a new permutation at the start of every epoch, not once before training "
-                "(Part 7, step 2).",
-        code='''
-def minibatch_sgd_linreg(x, y, lr, epochs, batch_size, seed=0):
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    rng = np.random.default_rng(seed)
-    perm = rng.permutation(len(x))
-    a, b = 0.0, 0.0
-    for _ in range(epochs):
         for start in range(0, len(x), batch_size):
             idx = perm[start:start + batch_size]
             r = y[idx] - (a * x[idx] + b)
