@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from . import gradebook, validate
-from .grade import add_grade_command
+from .cli import add_grade_command
 from .preflight import format_reports, preflight_assignment
 
 

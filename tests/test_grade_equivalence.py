@@ -1,7 +1,7 @@
 """`python -m coursetools grade <id> --workers 2` gives exactly the scores of plain serial `nbgrader autograde`.
 
 One synthetic class per topic (reference, blank and a typical-mistake submission, see
-coursetools.grade_synthetic) is graded twice from the same pre-flight copies: serially by nbgrader in one copy
+tests/grading_support.py) is graded twice from the same pre-flight copies: serially by nbgrader in one copy
 of the course, by the tool (Dask, two workers, sandbox) in another. Every auto-graded cell must agree; then
 `nbgrader generate_feedback` and `nbgrader export` must work on the tool's result.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from coursetools.grade import read_scores
-from coursetools.grade_synthetic import add_submissions, make_course
+from grading_support import add_submissions, make_course
 from coursetools.preflight import preflight_assignment
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")

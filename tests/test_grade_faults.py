@@ -21,7 +21,7 @@ import nbformat
 import pytest
 
 from coursetools.grade import read_scores
-from coursetools.grade_synthetic import add_submissions, make_course, make_submission
+from grading_support import add_submissions, make_course, make_submission
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
 TOPIC = "01_gradient_descent"

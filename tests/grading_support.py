@@ -1,5 +1,8 @@
 """Synthetic classes for the grading tests and benchmarks: a copy of the course with made-up submissions.
 
+Test support, not shipped in the package (the canary's "fill the release with the answers" is, in
+coursetools.canary, because every grading run needs it).
+
 Kinds of submission (all built from the committed solution and release of a topic):
 - `reference`: every answer cell filled in from the solution (full marks);
 - `blank`: the release as handed out (every test fails);
@@ -8,7 +11,6 @@ Kinds of submission (all built from the committed solution and release of a topi
 - `mixed`: every other code answer wrong, the others right.
 """
 
-import copy
 import os
 import shutil
 import subprocess
@@ -17,12 +19,15 @@ from pathlib import Path
 
 import nbformat
 
+from coursetools.canary import filled_in
+from coursetools.nbmeta import grade_id, nbgrader_meta
+
 KINDS = ("reference", "blank", "half", "wrong", "mixed")
 WRONG_BODY = "    return 0  # placeholder\n"
 
 
 def _answers(solution):
-    return [c for c in solution.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    return [c for c in solution.cells if nbgrader_meta(c).get("solution")]
 
 
 def _wrong(cell):
@@ -37,28 +42,18 @@ def make_submission(solution, release, kind):
     answers = _answers(solution)
     code = [c for c in answers if c.cell_type == "code"]
     if kind == "reference":
-        chosen = {c.metadata.nbgrader["grade_id"]: c.source for c in answers}
+        chosen = {grade_id(c): c.source for c in answers}
     elif kind == "half":
-        chosen = {c.metadata.nbgrader["grade_id"]: c.source for c in answers[: len(answers) // 2]}
+        chosen = {grade_id(c): c.source for c in answers[: len(answers) // 2]}
     elif kind == "wrong":
-        chosen = {c.metadata.nbgrader["grade_id"]: _wrong(c) for c in code}
+        chosen = {grade_id(c): _wrong(c) for c in code}
     elif kind == "mixed":
-        chosen = {c.metadata.nbgrader["grade_id"]: (_wrong(c) if i % 2 else c.source) for i, c in enumerate(code)}
+        chosen = {grade_id(c): (_wrong(c) if i % 2 else c.source) for i, c in enumerate(code)}
     elif kind == "blank":
         chosen = {}
     else:
         raise ValueError(f"unknown submission kind {kind!r}; expected one of {KINDS}")
     return filled_in(release, chosen)
-
-
-def filled_in(release, sources):
-    """A copy of `release` whose cells with a grade id in `sources` ({grade_id: source}) hold that source."""
-    nb = copy.deepcopy(release)
-    for cell in nb.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if gid in sources:
-            cell.source = sources[gid]
-    return nb
 
 
 def make_course(course_root, dest, topics, extra_config=""):
