@@ -4,6 +4,7 @@
   python -m coursetools gradebook                  record every assignment and its max score in gradebook.db
   python -m coursetools preflight <assignment>     repair copies of the submissions into preflight/
   python -m coursetools grade <assignment>         grade the class: parallel, sandboxed (see grade --help)
+  python -m coursetools export [--to grades.csv]   grades of every student, "not submitted" apart from 0
 """
 
 import argparse
@@ -11,6 +12,7 @@ import sys
 
 from . import gradebook, validate
 from .cli import add_grade_command
+from .export import add_export_command
 from .preflight import format_reports, preflight_assignment
 
 
@@ -44,6 +46,7 @@ def main(argv=None):
     book.add_argument("--course-dir", default=".")
     book.set_defaults(run=lambda a: gradebook.run(a.course_dir))
     add_grade_command(sub)
+    add_export_command(sub)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -35,7 +35,7 @@ def _files(folder):
 
 
 @pytest.fixture(scope="module")
-def two_courses(tmp_path_factory, course_root, topics, timed):
+def two_courses(sandbox, tmp_path_factory, course_root, topics, timed):
     serial = make_course(course_root, tmp_path_factory.mktemp("serial") / "course", topics)
     for topic in topics:
         add_submissions(serial, topic, STUDENTS)

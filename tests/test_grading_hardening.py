@@ -469,7 +469,7 @@ VICTIM_SECRET = "victim-secret-7d41"
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory, course_root):
+def hostile(sandbox, tmp_path_factory, course_root):
     import socket
     import threading
 
