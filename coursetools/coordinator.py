@@ -27,7 +27,7 @@ from .canary import write_canary
 from .course import GRADEBOOK_FIX, Course, code_packages
 from .records import Job, Result
 from .sandbox import Limits
-from .worker import grade_one, hold_lock, read_grades, read_scores
+from .worker import grade_one, hold_lock, read_scores
 
 # written by the pre-flight for hand-placed submissions (a fresh random secret on every run): not the student's work
 SCRATCH_FILES = {"timestamp.txt", "submission_secret.txt"}
