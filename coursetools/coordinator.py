@@ -1,9 +1,11 @@
 """The instructor's side of `coursetools grade`: pre-flight, the canary, the fan-out, one serial writer.
 
 1. The pre-flight runs first when its copies are missing or older than a submission (coursetools.preflight).
-2. The canary (coursetools.canary) is graded on every worker, in the sandbox, before any student: unless it
-   gets full marks the run stops (GradingError, exit 2) naming its first error.
-3. Every student is one task on Dask distributed (coursetools.worker.grade_one); failures are retried once.
+2. The canary (coursetools.canary) is the first task of every worker, in the sandbox, and every student one
+   task after it on Dask distributed (coursetools.worker.grade_one; failures are retried once). No student is
+   recorded before every canary got full marks; one that does not stops the run (GradingError, exit 2) naming
+   its first error, with nothing recorded. (The students' tasks start meanwhile, in their private folders:
+   the canary costs no wall time when it passes.)
 4. Each graded notebook is recorded in the course's `gradebook.db` and `autograded/` by this (single) process
    with `nbgrader autograde --no-execute`, running only the steps that save grades, and the recorded scores are
    read back and compared with the worker's. When every student of the batch failed the same cell that holds
@@ -209,20 +211,51 @@ def close_client(client, cluster):
         cluster.close()
 
 
-def _fan_out(client, jobs, options, on_result):
-    """Submit every job, retry a failure `options.retries` times, hand each final Result to `on_result`."""
+def _fan_out(client, jobs, options, on_result, canaries=(), on_canaries_passed=None):
+    """Submit the canaries (one pinned to each worker, first in its queue) and every job at once; retry a failed
+    job `options.retries` times; hand each final Result to `on_result`, but only once every canary got full
+    marks (results that come earlier wait). A canary short of full marks cancels everything: GradingError."""
     from distributed import as_completed
 
-    tries, owner, futures = {s: 0 for s in jobs}, {}, as_completed()
+    tries, owner, futures, held = {s: 0 for s in jobs}, {}, as_completed(), []
+    waiting = {}  # canary future key -> (worker address, its Job)
 
     def submit(s):
         future = client.submit(grade_one, jobs[s], key=f"grade-{jobs[s].assignment}-{s}-{tries[s]}", pure=False)
         owner[future.key] = s
         futures.add(future)
 
+    for worker, job in canaries:
+        # allow_other_workers: a canary whose worker died meanwhile runs elsewhere instead of waiting forever
+        future = client.submit(grade_one, job, key=f"canary-{job.assignment}-{job.student}-{time.time_ns()}",
+                               workers=[worker], allow_other_workers=True, priority=100, pure=False)
+        waiting[future.key] = (worker, job)
+        futures.add(future)
+    if not waiting and on_canaries_passed:
+        on_canaries_passed()
     for s in jobs:
         submit(s)
     for future in futures:
+        if future.key in waiting:
+            worker, job = waiting.pop(future.key)
+            try:
+                result = future.result()
+            except Exception as e:  # noqa: BLE001  (the worker died under the canary)
+                result = Result(job.student, False, reason=f"worker lost: {type(e).__name__}: {e}"[:300])
+            problem = canary_problem(result)
+            if problem:
+                client.cancel(list(futures.futures))  # the students' tasks: none of them is recorded
+                raise GradingError(
+                    "the canary (the release filled with the source's answers) did not get full marks on worker "
+                    f"{worker}: {problem}. Nothing was recorded: fix the grading set-up first (its graded notebook: "
+                    f"{Course(job.course).state(job.assignment).canary / job.student / job.assignment}).")
+            if not waiting:
+                if on_canaries_passed:
+                    on_canaries_passed()
+                for r in held:
+                    on_result(r)
+                held.clear()
+            continue
         s = owner.pop(future.key)
         try:
             result = future.result()
@@ -233,7 +266,7 @@ def _fan_out(client, jobs, options, on_result):
             tries[s] += 1
             submit(s)
             continue
-        on_result(result)
+        (held.append if waiting else on_result)(result)
 
 
 def canary_problem(result):
@@ -248,28 +281,14 @@ def canary_problem(result):
     return f"no error, yet {', '.join(short) or 'no cell'} short of full marks ({result.total} points)"
 
 
-def run_canary(client, course, aid, base):
-    """Grade the canary once on every worker (pinned), all at once; raise GradingError unless full marks."""
+def canary_jobs(client, course, aid, base):
+    """[(worker address, the canary's Job)] for every worker of the cluster; writes the canary's submission."""
     workers = sorted(client.scheduler_info()["workers"])
     if not workers:
         raise GradingError("the Dask cluster has no workers")
-    state = course.state(aid)
-    folder = write_canary(course, aid, state.canary / "submission")
-    futures = [client.submit(grade_one, replace(base, student=CANARY.format(i), source=str(folder), canary=True),
-                             key=f"canary-{aid}-{i}-{time.time_ns()}", workers=[w], allow_other_workers=False,
-                             pure=False) for i, w in enumerate(workers)]
-    for w, future in zip(workers, futures):
-        try:
-            result = future.result()
-        except Exception as e:  # noqa: BLE001  (the worker died under the canary)
-            result = Result(future.key, False, reason=f"worker lost: {type(e).__name__}: {e}"[:300])
-        problem = canary_problem(result)
-        if problem:
-            raise GradingError(
-                f"the canary (the release filled with the source's answers) did not get full marks on worker {w}: "
-                f"{problem}. Nothing was graded: fix the grading set-up first (its graded notebook: "
-                f"{state.canary / result.student / aid}).")
-    return len(workers)
+    folder = write_canary(course, aid, course.state(aid).canary / "submission")
+    return [(w, replace(base, student=CANARY.format(i), source=str(folder), canary=True))
+            for i, w in enumerate(workers)]
 
 
 def common_setup_failure(results):
@@ -325,11 +344,14 @@ def _grade_todo(course, aid, todo, options, outcome, progress, shared_client):
                 raise GradingError(f"no sandbox on worker(s) {problems}; refusing to grade (see --no-sandbox)")
         base = Job(str(course.root), aid, "", "", sandbox=options.sandbox, limits=options.limits,
                    cell_timeout=options.cell_timeout, code=code_packages())
-        run_canary(client, course, aid, base)
+        canaries = canary_jobs(client, course, aid, base)
         if progress:
             progress.start(len(todo))
-        workers = client.run(os.getpid)  # for the instructor (and the tests): which processes grade
-        state.workers.write_text(json.dumps(workers))
+
+        def canaries_passed():
+            workers = client.run(os.getpid)  # for the instructor (and the tests): which processes grade
+            state.workers.write_text(json.dumps(workers))
+
         recorder = Recorder(course, aid, options.lock_wait)
         held, finals = [], []
 
@@ -355,7 +377,7 @@ def _grade_todo(course, aid, todo, options, outcome, progress, shared_client):
                 progress.update(len(outcome.graded) + len(held), len(outcome.failed.keys() & todo.keys()))
 
         jobs = {s: replace(base, student=s, source=str(course.preflight(s, aid)), digest=d) for s, d in todo.items()}
-        _fan_out(client, jobs, options, on_result)
+        _fan_out(client, jobs, options, on_result, canaries, canaries_passed)
         common = common_setup_failure(finals)
         if common:
             raise GradingError(

@@ -145,7 +145,7 @@ def test_a_release_whose_imports_cannot_run_stops_at_the_canary(sandbox, base, t
     assert "error: the canary (the release filled with the source's answers) did not get full marks" in grade.stderr
     assert "setup cell 'imports': ModuleNotFoundError: No module named 'nnlib.testing'" in grade.stderr, grade.stderr
     assert _total(course, "ref") is None and not (course / "autograded").exists()  # nobody recorded, no zeros
-    assert "graded now" not in grade.stdout
+    assert "graded now" not in grade.stdout and "Nothing was recorded" in grade.stderr
 
 
 def test_a_class_that_all_fails_one_setup_cell_stops(sandbox, base, tmp_path):
