@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(ROOT / "tests"))
 from grading_support import add_submissions, make_course  # noqa: E402
+from coursetools.course import blas_env  # noqa: E402
 from coursetools.preflight import preflight_assignment  # noqa: E402
 
 MIX = ("reference", "mixed", "half", "wrong", "reference", "blank")
@@ -71,7 +72,7 @@ def template(topic, students, workdir):
 
 
 def _env():
-    return dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+    return dict(os.environ, **blas_env(1),
                 PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
 
 
