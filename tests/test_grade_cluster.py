@@ -16,11 +16,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from coursetools.course import Course, blas_env
+from coursetools.course import blas_env
 from coursetools.nbmeta import nbgrader_meta
 from coursetools.preflight import preflight_assignment
 from coursetools.worker import read_scores
-from grading_support import add_submissions, make_course, make_submission
+from grading_support import add_submissions, make_course, make_submission, serial_autograde
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
 TOPICS = ("01_gradient_descent", "02_backprop")
@@ -34,14 +34,8 @@ def _env():
 
 
 def _serial(course, topic, students):
-    """Plain nbgrader autograde (its own API, in this process), one student after another."""
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-
-    config = Course(course).config({"CourseDirectory": {"root": str(course), "submitted_directory": "preflight"}})
-    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
-    for student in students:
-        assert api.autograde(topic, student)["success"], (topic, student)
+    for student, result in serial_autograde(course, topic, students).items():
+        assert result["success"], (topic, student, result.get("error"))
 
 
 def _start(args, log):
