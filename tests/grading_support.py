@@ -11,10 +11,12 @@ Kinds of submission (all built from the committed solution and release of a topi
 - `mixed`: every other code answer wrong, the others right.
 """
 
+import atexit
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -56,9 +58,25 @@ def make_submission(solution, release, kind):
     return filled_in(release, chosen)
 
 
+_templates = {}  # (course root, topics, extra config) -> a course made once per test session, copied after
+
+
 def make_course(course_root, dest, topics, extra_config=""):
-    """Copy what grading needs of the course into `dest` and generate each topic's gradebook entry."""
-    course_root, dest = Path(course_root), Path(dest)
+    """Copy what grading needs of the course into `dest` and generate each topic's gradebook entry.
+
+    The first call for a set of topics builds it (one `nbgrader generate_assignment` per topic, ~4-8 s each);
+    later calls in the same process copy that build (a fraction of a second)."""
+    key = (str(course_root), tuple(topics), extra_config)
+    if key not in _templates:
+        template = Path(tempfile.mkdtemp(prefix="nnlib-course-template-")) / "course"
+        atexit.register(shutil.rmtree, template.parent, True)
+        _build_course(Path(course_root), template, topics, extra_config)
+        _templates[key] = template
+    shutil.copytree(_templates[key], dest, symlinks=True)
+    return Path(dest)
+
+
+def _build_course(course_root, dest, topics, extra_config):
     dest.mkdir(parents=True, exist_ok=True)
     for topic in topics:
         for folder in ("solutions", "assignments"):
@@ -72,7 +90,6 @@ def make_course(course_root, dest, topics, extra_config=""):
                               cwd=dest, env=env, capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"generate_assignment {topic} failed:\n{done.stderr[-3000:]}")
-    return dest
 
 
 def add_submissions(dest, topic, students):
