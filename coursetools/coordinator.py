@@ -292,10 +292,10 @@ def canary_jobs(client, course, aid, base):
 
 
 def common_setup_failure(results):
-    """The CellError every graded student of the batch (two or more) hit in the same cell that holds no answer,
-    or None."""
+    """The CellError every graded student of the batch (two or more) hit in the same set-up cell (one before the
+    first answer that holds no answer: nothing a student wrote ran before it), or None."""
     graded = [r for r in results if r.ok]
-    if len(graded) < 2 or len(graded) < len(results):
+    if len(graded) < 2:
         return None
     first = [r.setup_error for r in graded]
     if all(first) and len({e.cell for e in first}) == 1:

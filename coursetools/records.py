@@ -26,7 +26,7 @@ class Job:
 @dataclass(frozen=True)
 class CellError:
     cell: str  # grade id, or "cell N" for a cell without one
-    role: str  # "answer", "test" or "setup" (a cell that holds no answer and no test)
+    role: str  # "answer", "test", "setup" (before the first answer, no answer or test in it) or "other"
     message: str  # "ModuleNotFoundError: No module named 'nnlib'"
 
     def __str__(self):
@@ -51,7 +51,7 @@ class Result:
 
     @property
     def setup_error(self):
-        """The first error in a cell that holds no answer and no test (imports, set-up), or None."""
+        """The first error in a set-up cell (before the first answer, holding no answer: imports...), or None."""
         return next((e for e in self.errors if e.role == "setup"), None)
 
     def full_marks(self):

@@ -52,14 +52,18 @@ def read_scores(db_url, assignment, student):
 
 
 def cell_errors(notebook):
-    """A CellError for every code cell of an executed notebook that raised, in order."""
+    """A CellError for every code cell of an executed notebook that raised, in order. Its role: "answer",
+    "test", "setup" (a cell before the first answer that holds no answer: imports, set-up; nothing a student
+    wrote runs before it) or "other" (a cell after an answer that holds none: it may use the answers)."""
     nb = nbformat.read(notebook, as_version=4)
-    found = []
+    found, answered = [], False
     for i, cell in enumerate(nb.cells):
+        meta = nbgrader_meta(cell)
+        answered = answered or bool(meta.get("solution"))
         for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
             if out.get("output_type") == "error":
-                meta = nbgrader_meta(cell)
-                role = "answer" if meta.get("solution") else "test" if meta.get("grade") else "setup"
+                role = ("answer" if meta.get("solution") else "test" if meta.get("grade")
+                        else "other" if answered else "setup")
                 found.append(CellError(meta.get("grade_id") or f"cell {i}", role,
                                        f"{out.get('ename')}: {out.get('evalue')}"[:300]))
                 break

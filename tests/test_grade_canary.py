@@ -149,13 +149,13 @@ def test_a_release_whose_imports_cannot_run_stops_at_the_canary(sandbox, base, t
 
 
 def test_a_class_that_all_fails_one_setup_cell_stops(sandbox, base, tmp_path):
-    """The canary passes (it gets the release folder's files); every submission lacks grid.txt, which a cell
-    without an answer reads: the run stops instead of recording the class's zeros for that cell's followers."""
+    """The canary passes (it gets the release folder's files); every submission lacks grid.txt, which a set-up
+    cell (before the first answer, no answer in it) reads: the run stops instead of recording the class's zeros."""
     course = _copy(base, tmp_path / "B")
     release_path = course / "assignments" / TOPIC / f"{TOPIC}.ipynb"
     release = nbformat.read(release_path, as_version=4)
-    at = next(i for i, c in enumerate(release.cells) if c.cell_type == "code" and not nbgrader_meta(c))
-    release.cells[at].source = "_grid = open('grid.txt').read()\n" + release.cells[at].source
+    at = next(i for i, c in enumerate(release.cells) if nbgrader_meta(c).get("solution"))
+    release.cells.insert(at, nbformat.v4.new_code_cell("_grid = open('grid.txt').read()"))
     nbformat.write(release, release_path)
     (release_path.parent / "grid.txt").write_text("0 1 2\n")
     add_submissions(course, TOPIC, {"ref1": "reference", "ref2": "reference"})
@@ -172,10 +172,12 @@ def _result(student, *errors):
 
 def test_common_setup_failure_needs_the_whole_batch_in_the_same_cell():
     imports = CellError("imports", "setup", "ModuleNotFoundError: No module named 'nnlib'")
-    other = CellError("cell 26", "setup", "NameError: name 'df' is not defined")
+    other = CellError("cell 2", "setup", "FileNotFoundError: grid.txt")
+    after = CellError("cell 26", "other", "NotImplementedError: ")  # after the answers: may use them
     assert common_setup_failure([_result("a", imports), _result("b", imports)]) == imports
     assert common_setup_failure([_result("a", imports)]) is None  # one student: maybe their own doing
     assert common_setup_failure([_result("a", imports), _result("b")]) is None  # someone got past it
+    assert common_setup_failure([_result("a", after), _result("b", after)]) is None  # two blanks, say
     assert common_setup_failure([_result("a", imports), _result("b", other)]) is None
     assert common_setup_failure([_result("a", CellError("f", "answer", "ValueError: x")),
                                  _result("b", CellError("f", "answer", "ValueError: x"))]) is None
