@@ -88,14 +88,12 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(line)
 
 
-SANDBOX_MISSING = "bubblewrap is missing: run .ci/install-sandbox"
-
-
 @pytest.fixture(scope="session")
 def sandbox():
     """Tests that grade in the bubblewrap sandbox use this: they skip with SANDBOX_MISSING when it cannot be
     built here (a fresh machine), unless ``NNLIB_SANDBOX_REQUIRED=1`` (set by ``.ci/run``): then they fail."""
     from coursetools.sandbox import bwrap_problem
+    from grading_support import SANDBOX_MISSING
 
     problem = bwrap_problem()
     if problem:

@@ -24,6 +24,7 @@ import nbformat
 from coursetools.canary import filled_in
 from coursetools.nbmeta import grade_id, nbgrader_meta
 
+SANDBOX_MISSING = "bubblewrap is missing: run .ci/install-sandbox"  # why a sandboxed test skips (conftest.sandbox)
 KINDS = ("reference", "blank", "half", "wrong", "mixed")
 WRONG_BODY = "    return 0  # placeholder\n"
 

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import COURSE_ROOT, SANDBOX_MISSING
+from grading_support import SANDBOX_MISSING
+
+COURSE_ROOT = Path(__file__).resolve().parent.parent
 
 TARGET = "tests/test_grade_faults.py::test_the_sandbox_works_here"
 
