@@ -23,12 +23,18 @@ c.OverwriteCells.add_missing_cells = True
 # Feedback never shows hidden tests: ClearHiddenTests removes them from the source, and
 # ClearHiddenTracebacks (coursetools) first cuts error messages that would quote a hidden line.
 # Named by strings, not classes, so the Formgrader can show its configuration (it must be JSON).
+# The page itself (coursetools/feedback.py, docs/instructors.md "The feedback page"): graded cells named after
+# their part, "pending" for written answers not graded by hand yet, every error's message first with the frames
+# of the notebook's cells only, wrapped lines, math as MathML (no MathJax, nothing from the network).
 c.GenerateFeedback.preprocessors = [
-    "nbgrader.preprocessors.GetGrades",
+    "coursetools.feedback.GetGrades",         # nbgrader's, plus which grades still wait for a grader
+    "coursetools.feedback.NameParts",
     "coursetools.feedback.ClearHiddenTracebacks",
+    "coursetools.feedback.MessageFirst",
     "coursetools.feedback.ClearHiddenTests",  # nbgrader's, minus a config warning (coursetools/feedback.py)
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+c.GenerateFeedback.exporter_class = "coursetools.feedback.FeedbackExporter"
 
 # SQLAlchemy 2 (alembic, which nbgrader needs, requires it) warns "Object of type <SubmittedAssignment> not in
 # session" while nbgrader builds a new submission; nbgrader adds that object to the session right after

@@ -6,14 +6,17 @@
 """
 
 from .callbacks import Callback, EarlyStopping, History, LambdaCallback, LearningRateScheduler, ModelCheckpoint
-from .layers import Activation, Dense, Dropout, Flatten, affine_backward, affine_forward
+from .layers import (ELU, Activation, BatchNormalization, Dense, Dropout, Flatten, LeakyReLU, ReLU, Softmax,
+                     affine_backward, affine_forward, batchnorm_backward, batchnorm_forward)
 from .model import Sequential
 from .optimizers import SGD, Adam, RMSprop
+from .regularizers import L2
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Sequential", "Dense", "Activation", "Dropout", "Flatten", "affine_forward", "affine_backward",
+    "BatchNormalization", "batchnorm_forward", "batchnorm_backward", "ReLU", "LeakyReLU", "ELU", "Softmax", "L2",
     "SGD", "RMSprop", "Adam", "Callback", "History", "EarlyStopping", "ModelCheckpoint", "LearningRateScheduler",
     "LambdaCallback",
 ]

@@ -4,6 +4,8 @@ Each derivative is taken with respect to the *input* x: `d_sigmoid(x) = sigmoid(
 All are numerically stable: finite results and no overflow warning at x = +-1000.
 """
 
+import functools
+
 import numpy as np
 
 from ._checks import lookup
@@ -80,16 +82,17 @@ def d_relu(x):
     return (x > 0).astype(_float_dtype(x))
 
 
-def leaky_relu(x, alpha=0.01):
-    """f(x) = x if x > 0 else alpha x, with a fixed slope alpha."""
+def leaky_relu(x, negative_slope=0.2):
+    """f(x) = x if x > 0 else negative_slope x (Keras' `keras.activations.leaky_relu`, default slope 0.2;
+    the layer `nnlib.layers.LeakyReLU` defaults to 0.3, as Keras' layer does)."""
     x = np.asarray(x)
-    return np.where(x > 0, x, alpha * x).astype(_float_dtype(x), copy=False)
+    return np.where(x > 0, x, negative_slope * x).astype(_float_dtype(x), copy=False)
 
 
-def d_leaky_relu(x, alpha=0.01):
-    """f'(x) = 1 if x > 0 else alpha."""
+def d_leaky_relu(x, negative_slope=0.2):
+    """f'(x) = 1 if x > 0 else negative_slope (negative_slope at x = 0, as PyTorch and Keras use)."""
     x = np.asarray(x)
-    return np.where(x > 0, 1.0, alpha).astype(_float_dtype(x), copy=False)
+    return np.where(x > 0, 1.0, negative_slope).astype(_float_dtype(x), copy=False)
 
 
 def elu(x, alpha=1.0):
@@ -154,18 +157,41 @@ _REGISTRY = {
 }
 
 
+_DERIVATIVES = {f: df for f, df in _REGISTRY.values()}
+
+
 def get(name):
     """Return `(f, df)` for an activation name such as "relu" (softmax has no elementwise derivative)."""
     return lookup(_REGISTRY, name, "activation", " (or 'softmax' in Dense)")
 
 
-def resolve(name):
+def resolve(activation):
     """`(f, grad)` for a layer, looked up once (as keras.activations.get does): out = f(x) and
     dL/dx = grad(dout, x, out) for dout = dL/dout.
 
     Elementwise: grad = dout * f'(x). Softmax: its Jacobian-vector product `softmax_backward(dout, out)`.
+    `activation` is a name ("relu"), one of this module's functions (`activations.leaky_relu`), a
+    `functools.partial` of one with keyword arguments, as Keras takes a callable
+    (`partial(activations.leaky_relu, negative_slope=0.1)`), or an nnlib activation layer such as
+    `layers.LeakyReLU(0.1)` (as Keras accepts a layer instance). nnlib needs the derivative too, so an
+    arbitrary callable is refused.
     """
-    if name == "softmax":
-        return softmax, lambda dout, x, out: softmax_backward(dout, out)
-    f, df = get(name)
-    return f, lambda dout, x, out: dout * df(x)
+    if isinstance(activation, str):
+        if activation == "softmax":
+            return softmax, lambda dout, x, out: softmax_backward(dout, out)
+        f, df = get(activation)
+        return f, lambda dout, x, out: dout * df(x)
+    if hasattr(activation, "_f") and hasattr(activation, "_grad"):  # an nnlib activation layer instance
+        return activation._f, activation._grad
+    func, args, kwargs = activation, (), {}
+    if isinstance(activation, functools.partial):
+        func, args, kwargs = activation.func, activation.args, activation.keywords
+    if func is softmax:
+        axis = kwargs.get("axis", args[0] if args else -1)
+        return (lambda x: softmax(x, axis=axis)), (lambda dout, x, out: softmax_backward(dout, out, axis=axis))
+    if func in _DERIVATIVES:
+        f, df = functools.partial(func, *args, **kwargs), functools.partial(_DERIVATIVES[func], *args, **kwargs)
+        return f, lambda dout, x, out: dout * df(x)
+    raise ValueError(f"activation: expected a name such as 'relu', an nnlib.activations function, a "
+                     f"functools.partial of one, or an nnlib activation layer; got {activation!r} "
+                     "(nnlib needs the derivative as well, so any other callable is refused)")

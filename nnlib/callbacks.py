@@ -1,5 +1,6 @@
 """Callbacks with Keras' names and semantics: History, EarlyStopping, ModelCheckpoint, LearningRateScheduler,
-LambdaCallback. `Sequential.fit` calls each hook on every callback in order (History first).
+LambdaCallback. `Sequential.fit` calls each hook on every callback in order (yours first, History last, as in Keras: it
+records what the others added to the logs, e.g. LearningRateScheduler's `learning_rate`).
 
 Epochs are counted from 0 in the hooks (as in Keras) and printed from 1.
 """
@@ -52,7 +53,8 @@ class MonitorCallback(Callback):
     """Base of the callbacks that watch one log value (Keras' MonitorCallback): EarlyStopping, ModelCheckpoint.
 
     `mode` "min" or "max" ("auto": "max" for accuracy/AUC, else "min"). A value improves on the best so far
-    when `current - min_delta > best` (mode "max") or `current + min_delta < best` (mode "min").
+    when `current - min_delta > best` (mode "max") or `current + min_delta < best` (mode "min"); the first
+    value seen always does (best starts as None, as in Keras).
     """
 
     def __init__(self, monitor="val_loss", mode="auto", min_delta=0.0):
@@ -65,7 +67,7 @@ class MonitorCallback(Callback):
         self._reset_best()
 
     def _reset_best(self):
-        self.best = -np.inf if self.mode == "max" else np.inf
+        self.best = None
 
     def _current(self, logs):
         """The monitored value in `logs`, or a ValueError naming the keys there are."""
@@ -75,6 +77,8 @@ class MonitorCallback(Callback):
         return logs[self.monitor]
 
     def _is_improvement(self, current):
+        if self.best is None:
+            return True
         if self.mode == "max":
             return current - self.min_delta > self.best
         return current + self.min_delta < self.best
@@ -83,12 +87,13 @@ class MonitorCallback(Callback):
 class EarlyStopping(MonitorCallback):
     """Stop training when `monitor` has not improved by more than `min_delta` for `patience` epochs.
 
-    "Improved" is MonitorCallback's rule. Prints "Epoch N: early stopping" like Keras.
-    With `restore_best_weights`, the weights of the best epoch are put back when training stops.
+    "Improved" is MonitorCallback's rule. With verbose=1 it prints "Epoch N: early stopping" like Keras
+    (Keras' default, verbose=0, prints nothing). With `restore_best_weights`, the weights of the best epoch
+    are put back at the end of training, whether it stopped early or ran all its epochs (Keras 3).
     """
 
-    def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, mode="auto",
-                 restore_best_weights=False, verbose=1):
+    def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, verbose=0, mode="auto", *,
+                 restore_best_weights=False):
         super().__init__(monitor, mode, min_delta)
         self.patience = int(patience)
         self.restore_best_weights, self.verbose = restore_best_weights, verbose
@@ -109,14 +114,14 @@ class EarlyStopping(MonitorCallback):
         if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch
             self.model.stop_training = True
-            if self.restore_best_weights and self.best_weights is not None:
-                self.model.set_weights(self.best_weights)
 
     def on_train_end(self, logs=None):
         if self.stopped_epoch > 0 and self.verbose > 0:
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
-            if self.restore_best_weights and self.best_weights is not None:
+        if self.restore_best_weights and self.best_weights is not None:  # stopped early or not (Keras 3)
+            if self.verbose > 0:
                 print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
+            self.model.set_weights(self.best_weights)
 
 
 class ModelCheckpoint(MonitorCallback):
@@ -128,7 +133,7 @@ class ModelCheckpoint(MonitorCallback):
     `saved` lists the paths written.
     """
 
-    def __init__(self, filepath, monitor="val_loss", save_best_only=False, mode="auto", verbose=0,
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, *, mode="auto",
                  overwrite=False):
         super().__init__(monitor, mode)
         self.filepath, self.save_best_only = str(filepath), save_best_only
@@ -157,7 +162,8 @@ class LearningRateScheduler(Callback):
         optimizer.learning_rate = schedule(epoch, current learning rate)      (epoch counted from 0)
 
     e.g. `LearningRateScheduler(lambda epoch, lr: 0.2 * 0.5**epoch)` halves it every epoch.
-    With verbose=1 it prints the new rate.
+    With verbose=1 it prints the new rate. At the end of every epoch it adds the rate to the logs
+    (`history.history["learning_rate"]`), as Keras does.
     """
 
     def __init__(self, schedule, verbose=0):
@@ -173,6 +179,10 @@ class LearningRateScheduler(Callback):
         self.model.optimizer.learning_rate = float(lr)
         if self.verbose:
             print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {float(lr)}.")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = float(self.model.optimizer.learning_rate)
 
 
 class LambdaCallback(Callback):

@@ -45,7 +45,8 @@ def check_layer_gradients(layer, x, seed=0, eps=1e-6):
     """Compare a layer's analytic gradients with numerical ones on the scalar L = sum(forward(x) * dout).
 
     dout is a fixed random upstream gradient (np.random.default_rng(seed)). Returns a dict
-    {"x": rel_error, "param0": rel_error, ...} (params named "kernel"/"bias" for Dense).
+    {"x": rel_error, "kernel": rel_error, ...}: the trainable weights by their names ("kernel"/"bias" for
+    Dense, "gamma"/"beta" for BatchNormalization; not its moving statistics, which have no gradient).
     """
     x = np.array(x, dtype=np.float64)
     out = layer.forward(x)
@@ -58,7 +59,9 @@ def check_layer_gradients(layer, x, seed=0, eps=1e-6):
     dx = layer.backward(dout)
     analytic = [g.copy() for g in layer.grads]
     errors = {"x": rel_error(dx, numerical_gradient(loss, x, eps))}
-    names = ["kernel", "bias"] if hasattr(layer, "kernel") else [f"param{i}" for i in range(len(layer.params))]
-    for name, p, g in zip(names, layer.params, analytic):
+    trainable = getattr(layer, "trainable_params", layer.params)
+    skip = getattr(layer, "non_trainable_names", ())
+    names = [n for n in getattr(layer, "param_names", ()) if n not in skip] or [f"param{i}" for i in range(len(trainable))]
+    for name, p, g in zip(names, trainable, analytic):
         errors[name] = rel_error(g, numerical_gradient(loss, p, eps))
     return errors

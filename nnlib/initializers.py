@@ -2,6 +2,9 @@
 
 Glorot (Xavier) keeps the variance of activations and gradients roughly equal across layers for tanh/sigmoid:
 Var(W) = 2 / (n_in + n_out). He uses Var(W) = 2 / n_in, which compensates for ReLU zeroing half its inputs.
+The *_normal ones draw, as Keras 3 does, a normal truncated at 2 standard deviations (redrawn beyond) and
+rescaled by 1 / 0.87962566103423978 (the standard deviation of a standard normal truncated to [-2, 2]), so
+that the variance is still the one above.
 """
 
 import numpy as np
@@ -9,9 +12,28 @@ import numpy as np
 from ._checks import lookup
 
 
+# standard deviation of a standard normal truncated to [-2, 2] (Keras' VarianceScaling constant)
+TRUNCATED_STD = 0.87962566103423978
+
+
 def _fans(shape):
-    n_in, n_out = (shape[0], shape[-1]) if len(shape) >= 2 else (shape[0], shape[0])
-    return n_in, n_out
+    """(fan_in, fan_out) as Keras' compute_fans: (n_in, n_out) for a kernel (n_in, n_out)."""
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    receptive = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+def truncated_standard_normal(shape, rng):
+    """Standard normal draws truncated to [-2, 2]: values beyond are redrawn (until none is left)."""
+    z = rng.standard_normal(shape)
+    out = np.abs(z) > 2.0
+    while out.any():
+        z[out] = rng.standard_normal(int(out.sum()))
+        out = np.abs(z) > 2.0
+    return z
 
 
 def glorot_uniform(shape, rng, dtype=np.float32):
@@ -22,9 +44,10 @@ def glorot_uniform(shape, rng, dtype=np.float32):
 
 
 def glorot_normal(shape, rng, dtype=np.float32):
-    """N(0, 2 / (n_in + n_out))."""
+    """Truncated normal with variance 2 / (n_in + n_out): z sqrt(2 / (n_in + n_out)) / 0.8796..., |z| <= 2."""
     n_in, n_out = _fans(shape)
-    return (rng.standard_normal(shape) * np.sqrt(2.0 / (n_in + n_out))).astype(dtype)
+    std = np.sqrt(2.0 / (n_in + n_out)) / TRUNCATED_STD
+    return (truncated_standard_normal(shape, rng) * std).astype(dtype)
 
 
 def he_uniform(shape, rng, dtype=np.float32):
@@ -35,9 +58,10 @@ def he_uniform(shape, rng, dtype=np.float32):
 
 
 def he_normal(shape, rng, dtype=np.float32):
-    """N(0, 2 / n_in)."""
+    """Truncated normal with variance 2 / n_in: z sqrt(2 / n_in) / 0.8796..., |z| <= 2."""
     n_in, _ = _fans(shape)
-    return (rng.standard_normal(shape) * np.sqrt(2.0 / n_in)).astype(dtype)
+    std = np.sqrt(2.0 / n_in) / TRUNCATED_STD
+    return (truncated_standard_normal(shape, rng) * std).astype(dtype)
 
 
 def zeros(shape, rng=None, dtype=np.float32):

@@ -1,4 +1,5 @@
-"""Layers: Dense, Activation, Dropout, Flatten, and the functional affine pair.
+"""Layers: Dense, Activation (and ReLU, LeakyReLU, ELU, Softmax), Dropout, Flatten, BatchNormalization,
+and the functional pairs affine_forward/affine_backward and batchnorm_forward/batchnorm_backward.
 
 Arrays are batch-first: x has shape (N, n_in). A Dense kernel W has shape (n_in, n_out), as in Keras:
 
@@ -10,9 +11,11 @@ followed by `affine_backward`. A layer's `forward` caches what `backward` needs;
 parameter gradients in `layer.grads` (same order as `layer.params`) and returns dL/dx.
 """
 
+import functools
+
 import numpy as np
 
-from . import activations, initializers
+from . import activations, initializers, regularizers
 from ._checks import as_float_array
 
 
@@ -56,6 +59,7 @@ class Layer:
 
     name_prefix = "layer"
     param_names = ()
+    non_trainable_names = ()  # weights that training sets without gradients (BatchNormalization's moving statistics)
 
     def __init__(self, input_shape=None, name=None):
         self.input_shape = tuple(input_shape) if input_shape is not None else None
@@ -67,8 +71,19 @@ class Layer:
 
     @property
     def params(self):
-        """The weight arrays, in the order of `param_names` (e.g. [kernel, bias])."""
+        """The weight arrays, in the order of `param_names` (e.g. [kernel, bias]); what get_weights returns."""
         return [getattr(self, name) for name in self.param_names]
+
+    @property
+    def trainable_params(self):
+        """The weights the optimizer updates, in the order of `grads` (all of `params` but the non-trainable)."""
+        if not self.non_trainable_names:
+            return self.params
+        return [getattr(self, name) for name in self.param_names if name not in self.non_trainable_names]
+
+    def regularization_loss(self):
+        """The penalty this layer adds to the loss (0.0 without a regularizer)."""
+        return 0.0
 
     def build(self, input_shape, rng=None, dtype=np.float32):
         """Create parameters for inputs of shape (N, *input_shape)."""
@@ -81,6 +96,9 @@ class Layer:
 
     def count_params(self):
         return int(sum(p.size for p in self.params))
+
+    def count_trainable_params(self):
+        return int(sum(p.size for p in self.trainable_params))
 
     def forward(self, x, training=True):
         """Validate x (shape, dtype, NaN), build on first use, then run `call`."""
@@ -113,11 +131,15 @@ class Layer:
 
 
 class Activation(Layer):
-    """Applies an activation elementwise (or softmax row-wise): out = f(x);  dx = dout * f'(x)."""
+    """Applies an activation elementwise (or softmax row-wise): out = f(x);  dx = dout * f'(x).
+
+    `activation`: a name ("relu"), an `nnlib.activations` function, a `functools.partial` of one
+    (`partial(activations.leaky_relu, negative_slope=0.1)`) or an activation layer (see activations.resolve).
+    """
 
     name_prefix = "activation"
 
-    def __init__(self, activation, input_shape=None, name=None):
+    def __init__(self, activation, *, input_shape=None, name=None):
         super().__init__(input_shape, name)
         self.activation = activation
         self._f, self._grad = activations.resolve(activation)  # looked up once, not on every call
@@ -138,12 +160,14 @@ class Dense(Layer):
     with W (n_in, units) and b (units,).
 
     backward: dh = dout * f'(h) (the activation's backward), then affine_backward gives dx, dW, db.
+    kernel_regularizer (`regularizers.L2(l2)` or "l2", as in Keras): the model adds its penalty
+    R(W) = l2 sum(W^2) to the loss, and backward adds its gradient dR/dW = 2 l2 W to dW.
     """
 
     name_prefix = "dense"
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", input_shape=None, name=None):
+                 bias_initializer="zeros", kernel_regularizer=None, *, input_shape=None, name=None):
         super().__init__(input_shape, name)
         if not (isinstance(units, (int, np.integer)) and units > 0):
             raise ValueError(f"Dense: expected a positive integer number of units, got {units!r}")
@@ -153,6 +177,7 @@ class Dense(Layer):
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
 
     def build(self, input_shape, rng=None, dtype=np.float32):
         if len(input_shape) != 1:
@@ -167,6 +192,10 @@ class Dense(Layer):
 
     def output_shape(self, input_shape):
         return (self.units,)
+
+    def regularization_loss(self):
+        """kernel_regularizer(kernel), e.g. l2 sum(W^2); 0.0 without one."""
+        return 0.0 if self.kernel_regularizer is None else self.kernel_regularizer(self.kernel)
 
     def call(self, x, training=True):
         """x (N, n_in) -> f(x W + b) (N, units); caches what backward needs when training."""
@@ -186,6 +215,8 @@ class Dense(Layer):
         Sequential starts here for a softmax output trained with cross-entropy (dh = (p - y)/N).
         """
         dx, dW, db = affine_backward(dh, self._cached(), need_dx)
+        if self.kernel_regularizer is not None:
+            dW = dW + self.kernel_regularizer.gradient(self.kernel)   # + 2 l2 W for L2
         # gradients in the parameters' dtype (dh may be float64 when the targets are)
         self.grads = [dW.astype(self.dtype, copy=False)]
         if self.use_bias:
@@ -205,7 +236,7 @@ class Dropout(Layer):
 
     name_prefix = "dropout"
 
-    def __init__(self, rate, seed=None, input_shape=None, name=None):
+    def __init__(self, rate, *, seed=None, input_shape=None, name=None):
         super().__init__(input_shape, name)
         if isinstance(rate, bool) or not isinstance(rate, (int, float, np.floating)) or not 0.0 <= rate < 1.0:
             raise ValueError(f"Dropout: expected a rate in [0, 1), got {rate!r}")
@@ -246,4 +277,194 @@ class Flatten(Layer):
         return dout.reshape((dout.shape[0],) + self.input_shape)
 
 
-__all__ = ["affine_forward", "affine_backward", "Layer", "Dense", "Activation", "Dropout", "Flatten"]
+
+
+# ----- activation layers (Keras' keras.layers.ReLU, LeakyReLU, ELU, Softmax) -----------------------------
+
+class ReLU(Activation):
+    """out = max(0, x) (Keras' `ReLU()`; its max_value/negative_slope/threshold arguments are not offered)."""
+
+    name_prefix = "re_lu"
+
+    def __init__(self, *, input_shape=None, name=None):
+        super().__init__("relu", input_shape=input_shape, name=name)
+
+
+class LeakyReLU(Activation):
+    """out = x if x > 0 else negative_slope x;  dx = dout * (1 if x > 0 else negative_slope).
+
+    Keras' layer default is negative_slope=0.3 (the function `activations.leaky_relu` defaults to 0.2).
+    """
+
+    name_prefix = "leaky_re_lu"
+
+    def __init__(self, negative_slope=0.3, *, input_shape=None, name=None):
+        if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float, np.floating)) \
+                or not np.isfinite(negative_slope) or negative_slope < 0:
+            raise ValueError(f"LeakyReLU: expected a finite negative_slope >= 0, got {negative_slope!r}")
+        self.negative_slope = float(negative_slope)
+        super().__init__(functools.partial(activations.leaky_relu, negative_slope=self.negative_slope),
+                         input_shape=input_shape, name=name)
+
+
+class ELU(Activation):
+    """out = x if x > 0 else alpha (e^x - 1);  dx = dout * (1 if x > 0 else alpha e^x). Keras: alpha=1.0."""
+
+    name_prefix = "elu"
+
+    def __init__(self, alpha=1.0, *, input_shape=None, name=None):
+        self.alpha = float(alpha)
+        super().__init__(functools.partial(activations.elu, alpha=self.alpha), input_shape=input_shape, name=name)
+
+
+class Softmax(Activation):
+    """out = softmax(x) along `axis` (Keras: axis=-1); dx by `activations.softmax_backward`.
+
+    As the last layer with categorical cross-entropy, Sequential starts backward from (p - y)/N, as it does
+    for Dense(..., activation="softmax").
+    """
+
+    name_prefix = "softmax"
+
+    def __init__(self, axis=-1, *, input_shape=None, name=None):
+        self.axis = int(axis)
+        super().__init__("softmax" if self.axis == -1 else functools.partial(activations.softmax, axis=self.axis),
+                         input_shape=input_shape, name=name)
+
+
+# ----- batch normalisation ---------------------------------------------------------------------------------
+
+def batchnorm_forward(x, gamma, beta, epsilon=1e-3):
+    """Batch normalisation of x (N, D) with the batch's own statistics (training), per feature j:
+
+        mu = (1/N) sum_n x_n,   var = (1/N) sum_n (x_n - mu)^2            (the biased variance, as Keras)
+        x_hat = (x - mu) / sqrt(var + epsilon),   out = gamma x_hat + beta
+
+    gamma, beta: (D,), or None (scale=False: gamma = 1; center=False: beta = 0).
+    Returns (out (N, D), cache) with cache = (x_hat, gamma, mu, var, epsilon); mu and var are what
+    BatchNormalization averages into its moving statistics.
+    """
+    mu = x.mean(axis=0)
+    var = ((x - mu) ** 2).mean(axis=0)
+    x_hat = (x - mu) / np.sqrt(var + epsilon)
+    out = x_hat if gamma is None else gamma * x_hat
+    if beta is not None:
+        out = out + beta
+    return out, (x_hat, gamma, mu, var, epsilon)
+
+
+def batchnorm_backward(dout, cache):
+    """Gradients of batchnorm_forward given dout = dL/dout (N, D), as the lecture derives them:
+
+        dbeta = sum_n dout_n,   dgamma = sum_n dout_n x_hat_n,   dxhat = dout gamma
+        dx = (1/N) / sqrt(var + epsilon) * (N dxhat - sum_n dxhat_n - x_hat sum_n (dxhat_n x_hat_n))
+
+    (mu and var depend on every x_n, hence the two sums.) Returns (dx (N, D), dgamma, dbeta), each (D,)
+    (dgamma is None without gamma, dbeta None is never needed by the caller but is returned as computed).
+    """
+    x_hat, gamma, mu, var, epsilon = cache
+    n = dout.shape[0]
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * x_hat).sum(axis=0)
+    dxhat = dout if gamma is None else dout * gamma
+    dx = (1.0 / n) / np.sqrt(var + epsilon) * (n * dxhat - dxhat.sum(axis=0) - x_hat * (dxhat * x_hat).sum(axis=0))
+    return dx, (dgamma if gamma is not None else None), dbeta
+
+
+def batchnorm_inference(x, gamma, beta, moving_mean, moving_variance, epsilon=1e-3):
+    """Batch normalisation at inference: the moving statistics instead of the batch's,
+    out = gamma (x - moving_mean) / sqrt(moving_variance + epsilon) + beta (gamma/beta None: 1/0)."""
+    x_hat = (x - moving_mean) / np.sqrt(moving_variance + epsilon)
+    out = x_hat if gamma is None else gamma * x_hat
+    return out if beta is None else out + beta
+
+
+class BatchNormalization(Layer):
+    """Keras' BatchNormalization(axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True).
+
+    Normalises each channel (the entries along `axis`; every other axis is averaged over) and then scales
+    and shifts it: out = gamma x_hat + beta (batchnorm_forward). Weights, in Keras' order: gamma (ones,
+    trainable, if scale), beta (zeros, trainable, if center), moving_mean (zeros) and moving_variance
+    (ones), the last two not trainable: get_weights returns all four, the optimizer sees gamma and beta.
+
+    * training (fit, forward(x, training=True)): the batch's mean and (biased) variance, and then
+          moving_mean     <- momentum moving_mean     + (1 - momentum) mu
+          moving_variance <- momentum moving_variance + (1 - momentum) var
+    * inference (predict, evaluate, training=False): the moving statistics (batchnorm_inference).
+    backward: batchnorm_backward (dx, dgamma, dbeta); only after a training forward.
+    """
+
+    name_prefix = "batch_normalization"
+    non_trainable_names = ("moving_mean", "moving_variance")
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, *, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        for arg, value in (("momentum", momentum), ("epsilon", epsilon)):
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not np.isfinite(value):
+                raise ValueError(f"BatchNormalization: expected a finite number for {arg}, got {value!r}")
+        if not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"BatchNormalization: expected momentum in [0, 1], got {momentum!r}")
+        if not epsilon > 0:
+            raise ValueError(f"BatchNormalization: expected epsilon > 0, got {epsilon!r}")
+        self.axis, self.momentum, self.epsilon = int(axis), float(momentum), float(epsilon)
+        self.center, self.scale = bool(center), bool(scale)
+
+    def build(self, input_shape, rng=None, dtype=np.float32):
+        ndim = len(input_shape) + 1  # with the batch axis
+        if not -ndim <= self.axis < ndim or self.axis % ndim == 0:
+            raise ValueError(f"BatchNormalization: axis={self.axis} is not a feature axis of inputs of shape "
+                             f"(N, {', '.join(map(str, input_shape))})")
+        super().build(input_shape, rng, dtype)
+        self._axis = self.axis % ndim
+        channels = (int(input_shape[self._axis - 1]),)
+        names = []
+        if self.scale:
+            self.gamma = np.ones(channels, dtype=self.dtype)
+            names.append("gamma")
+        if self.center:
+            self.beta = np.zeros(channels, dtype=self.dtype)
+            names.append("beta")
+        self.moving_mean = np.zeros(channels, dtype=self.dtype)
+        self.moving_variance = np.ones(channels, dtype=self.dtype)
+        self.param_names = tuple(names) + self.non_trainable_names
+        self.grads = [np.zeros_like(p) for p in self.trainable_params]
+
+    def _to_rows(self, x):
+        """(N, ..., C, ...) -> (M, C): the channel axis last, every other axis flattened into rows."""
+        if x.ndim == 2 and self._axis == 1:
+            return x
+        return np.moveaxis(x, self._axis, -1).reshape(-1, x.shape[self._axis])
+
+    def _from_rows(self, rows, shape):
+        if len(shape) == 2 and self._axis == 1:
+            return rows
+        moved = shape[:self._axis] + shape[self._axis + 1:] + (shape[self._axis],)
+        return np.moveaxis(rows.reshape(moved), -1, self._axis)
+
+    def call(self, x, training=True):
+        gamma = self.gamma if self.scale else None
+        beta = self.beta if self.center else None
+        rows = self._to_rows(x)
+        if not training:
+            out = batchnorm_inference(rows, gamma, beta, self.moving_mean, self.moving_variance, self.epsilon)
+            return self._from_rows(out, x.shape)
+        out, cache = batchnorm_forward(rows, gamma, beta, self.epsilon)
+        _, _, mu, var, _ = cache
+        m = self.momentum
+        self.moving_mean[...] = self.moving_mean * m + mu * (1.0 - m)       # in place: get_weights' arrays stay
+        self.moving_variance[...] = self.moving_variance * m + var * (1.0 - m)
+        self._cache = (cache, x.shape)
+        return self._from_rows(out, x.shape)
+
+    def backward(self, dout, need_dx=True):
+        """dout = dL/dout (x's shape) -> dL/dx; stores [dgamma, dbeta] (those that exist) in `grads`."""
+        cache, shape = self._cached()
+        dx, dgamma, dbeta = batchnorm_backward(self._to_rows(dout), cache)
+        grads = ([dgamma] if self.scale else []) + ([dbeta] if self.center else [])
+        self.grads = [g.astype(self.dtype, copy=False) for g in grads]
+        return self._from_rows(dx, shape)
+
+
+__all__ = ["affine_forward", "affine_backward", "batchnorm_forward", "batchnorm_backward", "batchnorm_inference",
+           "Layer", "Dense", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "Dropout", "Flatten",
+           "BatchNormalization"]

@@ -3,7 +3,9 @@
 `value` is a Python float, the loss averaged over the batch (and, for the elementwise losses, over the
 outputs, as Keras does); `grad` = d value / d y_pred has y_pred's shape. A probability p enters a
 logarithm only after clipping, so that p = 0 or p = 1 gives a finite value and gradient:
-log p with p clipped to [EPSILON, 1], log(1 - p) with p clipped to [EPSILON, 1 - EPSILON].
+p clipped to [EPSILON, 1 - EPSILON], as Keras does; where the clip is active the gradient is 0 (the
+clip's own derivative, as in Keras). Categorical cross-entropy first divides each row of p by its sum
+(Keras' rule: rows that do not sum to 1 are normalised).
 
 Softmax + cross-entropy (lecture 04): for p = softmax(z) the softmax Jacobian and -y/p cancel, and
 dL/dz = (p - y) / N. `softmax_crossentropy(y, p)` computes it from the probabilities (what Sequential uses
@@ -44,26 +46,36 @@ def mean_absolute_error(y_true, y_pred):
 def binary_crossentropy(y_true, y_pred):
     """L = -mean(y log p + (1 - y) log(1 - p)) for probabilities p = y_pred in [0, 1].
 
-    dL/dp = (p - y) / (p (1 - p)) / size, with p clipped to [EPSILON, 1 - EPSILON].
+    dL/dp = (p - y) / (p (1 - p)) / size, with p clipped to [EPSILON, 1 - EPSILON]; 0 where the clip is
+    active (p < EPSILON or p > 1 - EPSILON), as in Keras.
     """
     y_true, y_pred = _pair(y_true, y_pred)
-    p = np.clip(y_pred.astype(np.float64), EPSILON, 1.0 - EPSILON)
+    # the clip's bounds in y_pred's dtype, as Keras (float32: 1 - 1e-7 is 0.99999988), the logarithms in float64
+    inside = (y_pred >= EPSILON) & (y_pred <= 1.0 - EPSILON)
+    p = np.clip(y_pred, EPSILON, 1.0 - EPSILON).astype(np.float64)
     value = -np.mean(y_true * np.log(p) + (1.0 - y_true) * np.log1p(-p))
     grad = (p - y_true) / (p * (1.0 - p)) / p.size
+    grad = np.where(inside, grad, 0.0)
     return float(value), grad.astype(y_pred.dtype)
 
 
 def categorical_crossentropy(y_true, y_pred):
-    """L = -(1/N) sum_n sum_k y_nk log p_nk for one-hot (or soft) targets y and probabilities p (N, K).
+    """L = -(1/N) sum_n sum_k y_nk log q_nk for one-hot (or soft) targets y and predictions p (N, K), where
+    q = p / sum_k p_k (each row normalised, as Keras does) clipped to [EPSILON, 1 - EPSILON].
 
-    dL/dp = -y / p / N, with p clipped to [EPSILON, 1] (log p needs no upper clip).
+    dL/dq = -y / q / N (0 where the clip is active); dL/dp_j = (dL/dq_j - sum_k dL/dq_k q_k) / s for the
+    row sum s (for rows that already sum to 1 and no clipping: -y / p / N + (sum_k y_k) / N).
     """
     y_true, y_pred = _pair(y_true, y_pred)
     _check_2d(y_pred)
     n = y_pred.shape[0]
-    p = np.clip(y_pred, EPSILON, 1.0)
-    value = -np.sum(y_true * np.log(p)) / n
-    return float(value), -y_true / p / n
+    s = np.sum(y_pred, axis=1, keepdims=True)
+    q = y_pred / s
+    qc = np.clip(q, EPSILON, 1.0 - EPSILON)
+    value = -np.sum(y_true * np.log(qc)) / n
+    dq = np.where((q >= EPSILON) & (q <= 1.0 - EPSILON), -y_true / qc / n, 0.0).astype(y_pred.dtype, copy=False)
+    grad = (dq - np.sum(dq * q, axis=1, keepdims=True)) / s
+    return float(value), grad
 
 
 def sparse_categorical_crossentropy(y_true, y_pred):
@@ -76,14 +88,15 @@ def sparse_categorical_crossentropy(y_true, y_pred):
 def softmax_crossentropy(y_true, p):
     """Categorical cross-entropy of softmax outputs p = softmax(z) (N, K), and its gradient w.r.t. the logits z:
 
-        L = -(1/N) sum_n log p_n,y_n   (p clipped to [EPSILON, 1], as in categorical_crossentropy)
-        dL/dz = (p - y) / N
+        L = -(1/N) sum_n log p_n,y_n   (p clipped to [EPSILON, 1 - EPSILON], as in categorical_crossentropy;
+                                        a softmax row sums to 1, so it is not divided by its sum)
+        dL/dz = (p - y) / N            (Keras differentiates through the clip: 0 for a row with p_n,y_n > 1 - EPSILON)
 
     y_true: one-hot (or soft) targets (N, K), or integer labels (N,) / (N, 1).
     """
     y = _targets_like(y_true, p)
     p_true = np.sum(y * p, axis=1)  # p of the true class (for one-hot y)
-    value = -np.mean(np.log(np.clip(p_true, EPSILON, 1.0)))
+    value = -np.mean(np.log(np.clip(p_true, EPSILON, 1.0 - EPSILON)))
     return float(value), (p - y) / len(p)
 
 
@@ -104,12 +117,14 @@ def softmax_crossentropy_with_logits(y_true, logits):
 
 
 def hinge(y_true, y_pred):
-    """L = mean(max(0, 1 - y t)) with targets t in {-1, +1} (0/1 targets are mapped to -1/+1, as in Keras).
+    """L = mean(max(0, 1 - y t)) with targets t in {-1, +1}. As in Keras, when *every* target is 0 or 1 they
+    are mapped to -1/+1 (t = 2 y_true - 1); otherwise (e.g. -1/0/1 mixed) they are used as given.
 
     dL/dy = -t [1 - y t > 0] / size.
     """
     y_true, y_pred = _pair(y_true, y_pred)
-    t = np.where(y_true == 0, -1.0, y_true).astype(y_pred.dtype)
+    binary = bool(np.all((y_true == 0) | (y_true == 1)))
+    t = (2.0 * y_true - 1.0 if binary else y_true).astype(y_pred.dtype, copy=False)
     margin = 1.0 - t * y_pred
     return float(np.mean(np.maximum(margin, 0))), -t * (margin > 0) / y_pred.size
 

@@ -32,7 +32,7 @@ class Sequential:
     np.random.default_rng(seed), so the same layers and seed give the same starting point.
     """
 
-    def __init__(self, layers=None, seed=0, name="sequential"):
+    def __init__(self, layers=None, *, seed=0, name="sequential"):
         self.layers, self.seed, self.name = [], seed, name
         self.built, self.compiled, self.stop_training = False, False, False
         self.dtype = None
@@ -90,7 +90,7 @@ class Sequential:
         return x.astype(self.dtype, copy=False)
 
     # ----- compiling ------------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
+    def compile(self, optimizer="rmsprop", loss=None, *, metrics=None):
         """Choose the optimizer (name or instance), the loss (name or function) and metrics (["accuracy"])."""
         if loss is None:
             raise ValueError("compile() needs a loss, e.g. loss='categorical_crossentropy'")
@@ -102,6 +102,7 @@ class Sequential:
         self.metrics = ["accuracy"] if metrics else []
         last = self.layers[-1] if self.layers else None
         self._softmax_ce = getattr(last, "activation", None) == "softmax" and self.loss in _SOFTMAX_CE_LOSSES
+        self._regularized = any(getattr(layer, "kernel_regularizer", None) is not None for layer in self.layers)
         self.compiled = True
 
     # ----- one step ---------------------------------------------------------------------------
@@ -115,6 +116,10 @@ class Sequential:
         if self._softmax_ce:
             return losses_mod.softmax_crossentropy(y, out)
         return self.loss(y, out)
+
+    def _regularization_loss(self):
+        """The sum of every layer's penalty (Keras adds model.losses to the loss): l2 sum(W^2) per L2 kernel."""
+        return sum(layer.regularization_loss() for layer in self.layers if hasattr(layer, "regularization_loss"))
 
     def _backward(self, dout):
         """From the last layer to the first; each layer stores its parameter gradients in `grads`."""
@@ -130,14 +135,16 @@ class Sequential:
         out = self._forward(x, training=True)
         loss, dout = self._loss(y, out)
         self._backward(dout)
+        if self._regularized:  # + R(W) of every kernel_regularizer (Dense.backward added dR/dW to dW)
+            loss += self._regularization_loss()
         self.optimizer.apply_gradients(
-            (g, p) for layer in self.layers for g, p in zip(layer.grads, layer.params))
+            (g, p) for layer in self.layers for g, p in zip(layer.grads, _trainable(layer)))
         correct = _n_correct(y, out) if self.metrics else 0
         return loss, correct
 
     # ----- training -----------------------------------------------------------------------------
-    def fit(self, x, y, epochs=1, batch_size=32, verbose=1, callbacks=None, validation_split=0.0,
-            validation_data=None, shuffle=True, seed=None):
+    def fit(self, x, y, batch_size=32, epochs=1, verbose=1, callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, *, seed=None):
         """Train for `epochs` passes over (x, y) in mini-batches; returns a History.
 
         validation_split takes the *last* fraction of the data before shuffling (as Keras does). Epoch e
@@ -149,7 +156,7 @@ class Sequential:
             raise RuntimeError("call compile(optimizer, loss, metrics) before fit()")
         (x, y), val = self._training_data(x, y, batch_size, validation_split, validation_data)
         history = History()
-        callbacks = self._start_callbacks([history] + list(callbacks or []))
+        callbacks = self._start_callbacks(list(callbacks or []) + [history])  # History last, as in Keras
         history.params = {"epochs": epochs, "batch_size": batch_size, "samples": len(x), "seed": seed}
         self.history, self.stop_training = history, False
         rng = np.random.default_rng(seed)
@@ -241,7 +248,10 @@ class Sequential:
             total_loss += loss * len(out)
             if self.metrics:
                 correct += _n_correct(yb, out)
-        result = [total_loss / len(x)] + ([correct / len(x)] if self.metrics else [])
+        mean_loss = total_loss / len(x)
+        if self._regularized:  # the same penalty on every batch: added once to the mean
+            mean_loss += self._regularization_loss()
+        result = [mean_loss] + ([correct / len(x)] if self.metrics else [])
         if verbose:
             print(" - ".join(f"{k}: {v:.4f}" for k, v in zip(["loss"] + self.metrics, result)))
         return result if self.metrics else result[0]
@@ -264,14 +274,17 @@ class Sequential:
         for layer in self.layers:
             shape = layer.output_shape(shape)
             rows.append((f"{layer.name} ({type(layer).__name__})", str((None,) + shape), f"{layer.count_params():,}"))
-        width = 65
+        col = max([29] + [len(name) + 1 for name, _, _ in rows])  # wider only for a long name
+        width = col + 36
         lines = [f'Model: "{self.name}"', "_" * width,
-                 f"{'Layer (type)':<29}{'Output Shape':<24}{'Param #':>12}", "=" * width]
+                 f"{'Layer (type)':<{col}}{'Output Shape':<24}{'Param #':>12}", "=" * width]
         for i, (name, out_shape, params) in enumerate(rows):
-            lines.append(f"{name:<29}{out_shape:<24}{params:>12}")
+            lines.append(f"{name:<{col}}{out_shape:<24}{params:>12}")
             lines.append("_" * width if i < len(rows) - 1 else "=" * width)
         total = self.count_params()
-        lines += [f"Total params: {total:,}", f"Trainable params: {total:,}", "Non-trainable params: 0", "_" * width]
+        trainable = sum(sum(p.size for p in _trainable(layer)) for layer in self.layers)
+        lines += [f"Total params: {total:,}", f"Trainable params: {trainable:,}",
+                  f"Non-trainable params: {total - trainable:,}", "_" * width]
         print_fn("\n".join(lines))
 
     # ----- weights ----------------------------------------------------------------------------------
@@ -317,6 +330,12 @@ def _targets(y, n):
     if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
         raise ValueError("y: expected finite values, got NaN/inf")
     return y
+
+
+def _trainable(layer):
+    """The weights the optimizer updates: `trainable_params` (nnlib layers), else all `params` (a layer of your own)."""
+    params = getattr(layer, "trainable_params", None)
+    return layer.params if params is None else params
 
 
 def _notify(callbacks, hook, *args):

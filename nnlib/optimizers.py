@@ -76,7 +76,7 @@ class SGD(Optimizer):
 class RMSprop(Optimizer):
     """RMSprop (Keras 3): s <- rho s + (1 - rho) g^2;  w <- w - lr g / sqrt(s + epsilon)."""
 
-    def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7):
+    def __init__(self, learning_rate=0.001, rho=0.9, *, epsilon=1e-7):
         super().__init__(learning_rate)
         self.rho, self.epsilon = float(rho), float(epsilon)
 

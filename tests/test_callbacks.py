@@ -28,12 +28,19 @@ X, Y = np.eye(2), np.eye(2)
 
 def test_early_stopping_patience_and_message(capsys):
     values = [1.0, 0.9, 0.95, 0.91, 0.92, 0.5, 0.4]
-    stopper = EarlyStopping(monitor="val_loss", patience=3)
+    stopper = EarlyStopping(monitor="val_loss", patience=3, verbose=1)
     history = tiny_model().fit(X, Y, epochs=7, verbose=0, callbacks=[Scripted(values), stopper])
     # best at epoch 2 (0.9); epochs 3, 4, 5 do not improve -> stop after epoch 5
     assert len(history.history["loss"]) == 5
     assert stopper.stopped_epoch == 4 and stopper.best == 0.9
     assert capsys.readouterr().out.strip() == "Epoch 5: early stopping"
+
+
+def test_early_stopping_is_silent_by_default_as_in_keras(capsys):
+    stopper = EarlyStopping(monitor="val_loss", patience=0)
+    tiny_model().fit(X, Y, epochs=4, verbose=0, callbacks=[Scripted([1.0, 2.0, 3.0, 4.0]), stopper])
+    assert stopper.stopped_epoch == 1 and stopper.verbose == 0
+    assert capsys.readouterr().out == ""
 
 
 def test_min_delta_counts_small_gains_as_no_improvement():
@@ -53,11 +60,45 @@ def test_restore_best_weights(capsys):
     snapshots = []
     record = LambdaCallback(on_epoch_end=lambda epoch, logs: snapshots.append(model.get_weights()))
     values = [0.5, 0.2, 0.3, 0.4]
-    stopper = EarlyStopping(patience=2, restore_best_weights=True)
+    stopper = EarlyStopping(patience=2, restore_best_weights=True, verbose=1)
     model.fit(X, Y, epochs=4, verbose=0, callbacks=[Scripted(values), record, stopper])
     for a, b in zip(model.get_weights(), snapshots[1]):
         np.testing.assert_array_equal(a, b)
     assert "best epoch: 2" in capsys.readouterr().out
+
+
+def test_restore_best_weights_also_when_patience_never_runs_out():
+    """Keras 3: the best epoch's weights come back at the end of training even without an early stop."""
+    model = tiny_model()
+    snapshots = []
+    record = LambdaCallback(on_epoch_end=lambda epoch, logs: snapshots.append(model.get_weights()))
+    stopper = EarlyStopping(patience=5, restore_best_weights=True)
+    model.fit(X, Y, epochs=4, verbose=0, callbacks=[Scripted([0.5, 0.2, 0.3, 0.4]), record, stopper])
+    assert stopper.stopped_epoch == 0 and len(snapshots) == 4
+    assert not np.array_equal(snapshots[1][0], snapshots[3][0])  # training moved the weights after epoch 2
+    for a, b in zip(model.get_weights(), snapshots[1]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_first_monitored_value_always_counts_as_best():
+    """Keras starts `best` at None: even an infinite first value is the best so far (and its weights kept)."""
+    model = tiny_model()
+    snapshots = []
+    record = LambdaCallback(on_epoch_end=lambda epoch, logs: snapshots.append(model.get_weights()))
+    stopper = EarlyStopping(monitor="val_loss", patience=1, restore_best_weights=True)
+    model.fit(X, Y, epochs=3, verbose=0, callbacks=[Scripted([np.inf, np.inf, np.inf]), record, stopper])
+    assert stopper.best == np.inf and stopper.best_epoch == 0 and stopper.stopped_epoch == 1
+    for a, b in zip(model.get_weights(), snapshots[0]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_learning_rate_scheduler_logs_the_rate_in_history():
+    from nnlib import LearningRateScheduler
+    model = tiny_model()
+    history = model.fit(X, Y, epochs=3, verbose=0,
+                        callbacks=[LearningRateScheduler(lambda epoch, lr: 0.5 ** (epoch + 1))])
+    assert history.history["learning_rate"] == [0.5, 0.25, 0.125]
+    assert len(history.history["loss"]) == 3
 
 
 def test_missing_monitor_is_a_clear_error():

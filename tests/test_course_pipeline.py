@@ -136,11 +136,15 @@ def test_nbval_markers_are_alone_on_their_line(course_root):
 
 
 def test_nbgrader_extensions_are_enabled():
+    """nbgrader's server extensions, except its Validate handler: the course's (coursetools.validate_server,
+    enabled by jupyter-config/nnlib-course.json) serves the Validate button instead."""
     server = _jupyter("server", "extension", "list")
-    for ext in ("formgrader", "validate_assignment", "assignment_list", "course_list"):
-        name = f"nbgrader.server_extensions.{ext}"
+    for name in [f"nbgrader.server_extensions.{ext}" for ext in ("formgrader", "assignment_list", "course_list")] \
+            + ["coursetools.validate_server"]:
         assert re.search(rf"{re.escape(name)}\s+enabled", server), f"{name} not enabled:\n{server}"
         assert not re.search(rf"{re.escape(name)}\s+disabled", server), f"{name} disabled:\n{server}"
+    name = "nbgrader.server_extensions.validate_assignment"
+    assert re.search(rf"{re.escape(name)}\s+disabled", server), f"{name} should be disabled:\n{server}"
     lab = _jupyter("labextension", "list")
     assert re.search(r"@jupyter/nbgrader v\S+ enabled\s+OK", lab), lab
     assert "nbgrader" not in lab.partition("Disabled extensions")[2], lab
@@ -452,7 +456,7 @@ def test_readme_instructor_commands_are_the_ones_tested(instructor_run, course_r
     """Every nbgrader / coursetools command of the README's instructor block ran in `instructor_run`."""
     readme = (course_root / "README.md").read_text()
     block = readme.split("## Teaching with it (instructors)")[1].split("```bash")[1].split("```")[0]
-    commands = [line.split("#")[0].split() for line in block.splitlines() if line.strip()]
+    commands = [line.split("#")[0].split() for line in block.splitlines() if line.split("#")[0].strip()]
     ran = set(instructor_run["codes"])
     missing = [" ".join(c) for c in commands
                if " ".join(c[2:] if c[:2] == ["python", "-m"] else c) not in ran]

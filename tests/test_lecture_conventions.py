@@ -46,32 +46,32 @@ def test_no_deck_ids_or_slide_numbers(path):
     assert not found, f"{path.name}: source-deck ids a student cannot look up (cell, text): {found[:10]}"
 
 
-@pytest.mark.parametrize("topic", TOPIC_IDS)
-def test_asserts_only_in_hidden_check_cells(topic):
-    nb = lecture(topic)
+@pytest.mark.parametrize("lecture_id", TOPIC_IDS)
+def test_asserts_only_in_hidden_check_cells(lecture_id):
+    nb = lecture(lecture_id)
     loose = [i for i, c in enumerate(nb.cells)
              if c.cell_type == "code" and ASSERT_LINE.search(c.source) and "check" not in tags(c)]
     shown = [i for i, c in enumerate(nb.cells)
              if "check" in tags(c) and not c.metadata.get("jupyter", {}).get("source_hidden")]
     not_code = [i for i, c in enumerate(nb.cells) if "check" in tags(c) and c.cell_type != "code"]
-    assert not loose, f"{topic}: code cells with `assert` that are not tagged `check`: {loose}"
-    assert not shown, f"{topic}: `check` cells whose input is not hidden (metadata.jupyter.source_hidden): {shown}"
-    assert not not_code, f"{topic}: `check` tag on markdown cells: {not_code}"
+    assert not loose, f"{lecture_id}: code cells with `assert` that are not tagged `check`: {loose}"
+    assert not shown, f"{lecture_id}: `check` cells whose input is not hidden (metadata.jupyter.source_hidden): {shown}"
+    assert not not_code, f"{lecture_id}: `check` tag on markdown cells: {not_code}"
 
 
-@pytest.mark.parametrize("topic", TOPIC_IDS)
-def test_prose_never_narrates_an_assert(topic):
-    nb = lecture(topic)
+@pytest.mark.parametrize("lecture_id", TOPIC_IDS)
+def test_prose_never_narrates_an_assert(lecture_id):
+    nb = lecture(lecture_id)
     found = [(i, m.group(0)) for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
              for m in NARRATED_ASSERT.finditer(c.source)]
-    assert not found, f"{topic}: markdown that talks about asserts (cell, word): {found}"
+    assert not found, f"{lecture_id}: markdown that talks about asserts (cell, word): {found}"
 
 
-@pytest.mark.parametrize("topic", TOPIC_IDS)
-def test_exercises_each_followed_by_an_answer(topic):
-    nb = lecture(topic)
+@pytest.mark.parametrize("lecture_id", TOPIC_IDS)
+def test_exercises_each_followed_by_an_answer(lecture_id):
+    nb = lecture(lecture_id)
     exercises = [i for i, c in enumerate(nb.cells) if "exercise" in tags(c)]
-    assert len(exercises) >= MIN_EXERCISES, f"{topic}: {len(exercises)} exercise cells, want >= {MIN_EXERCISES}"
+    assert len(exercises) >= MIN_EXERCISES, f"{lecture_id}: {len(exercises)} exercise cells, want >= {MIN_EXERCISES}"
     problems = []
     for i in exercises:
         if nb.cells[i].cell_type != "markdown":
@@ -86,23 +86,23 @@ def test_exercises_each_followed_by_an_answer(topic):
             problems.append(f"cell {i + 1}: the answer shows on first read (hide its input or use <details>)")
     answers = [i for i, c in enumerate(nb.cells) if "answer" in tags(c)]
     orphans = [i for i in answers if i == 0 or "exercise" not in tags(nb.cells[i - 1])]
-    assert not problems, f"{topic}: " + "; ".join(problems)
-    assert not orphans, f"{topic}: `answer` cells not right after an `exercise`: {orphans}"
+    assert not problems, f"{lecture_id}: " + "; ".join(problems)
+    assert not orphans, f"{lecture_id}: `answer` cells not right after an `exercise`: {orphans}"
 
 
-@pytest.mark.parametrize("topic", TOPIC_IDS)
-def test_at_least_one_widget(topic):
-    nb = lecture(topic)
+@pytest.mark.parametrize("lecture_id", TOPIC_IDS)
+def test_at_least_one_widget(lecture_id):
+    nb = lecture(lecture_id)
     widgets = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
                and any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in c.outputs)]
-    assert widgets, f"{topic}: no cell shows an ipywidgets widget"
+    assert widgets, f"{lecture_id}: no cell shows an ipywidgets widget"
 
 
-@pytest.mark.parametrize("topic", TOPIC_IDS)
-def test_markdown_words_within_limit(topic):
-    nb = lecture(topic)
+@pytest.mark.parametrize("lecture_id", TOPIC_IDS)
+def test_markdown_words_within_limit(lecture_id):
+    nb = lecture(lecture_id)
     words = sum(len(re.findall(r"\S+", c.source)) for c in nb.cells if c.cell_type == "markdown")
-    assert words <= MAX_WORDS, f"{topic}: {words} markdown words, limit {MAX_WORDS}"
+    assert words <= MAX_WORDS, f"{lecture_id}: {words} markdown words, limit {MAX_WORDS}"
 
 
 def test_epoch_flop_count_is_the_five_products():

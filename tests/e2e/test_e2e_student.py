@@ -66,20 +66,6 @@ def _reference_answers(path):
     return answers
 
 
-def _release_graded_cells(path):
-    """[(grade_id of the answer it checks, cell type, stripped source)] of the release's graded cells,
-    in order: a test cell checks the answer cell just above it; a written answer checks itself."""
-    graded, last_answer = [], None
-    for cell in nbformat.read(path, as_version=4).cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution") and not meta.get("grade"):
-            last_answer = meta["grade_id"]
-        elif meta.get("grade"):
-            answer = meta["grade_id"] if meta.get("solution") else last_answer
-            graded.append((answer, cell.cell_type, cell.source.strip()))
-    return graded
-
-
 # ------------------------------------------------------------------------------ in-page reading
 
 READ_CELLS = """
@@ -192,29 +178,50 @@ CELL_INDEX = """
     return nb.widgets.findIndex(c => (c.model.getMetadata("nbgrader") || {}).grade_id === arg);
 """
 
-READ_DIALOG = """() => {
+READ_DIALOG = """(needle) => {
     const box = document.querySelector(".jp-Dialog #validation-message");
     if (!box) return null;
     const blocks = Array.from(box.children);
-    const failed = [];
-    blocks.forEach((el, i) => {
-        if (el.tagName === "DIV" && el.innerText.trim() === "The following cell failed:")
-            failed.push({source: blocks[i + 1].innerText.trim(), error: blocks[i + 2].innerText});
-    });
-    return {cls: box.className, text: box.innerText.trim(), failed: failed,
+    // nbgrader's dialog: per entry a sentence (hidden by the course's styles), the entry's `source` (here the
+    // part's name) and its `error`
+    const entries = [];
+    for (let i = 0; i + 1 < blocks.length; i += 3)
+        entries.push({heading: blocks[i + 1].innerText.trim(),
+                      error: blocks[i + 2] && blocks[i + 2].checkVisibility() ? blocks[i + 2].innerText : ""});
+    // where `needle` (the failure's numbers) is drawn, against the part of the dialog shown without scrolling
+    const body = document.querySelector(".jp-Dialog .jp-Dialog-body");
+    const shown = body.getBoundingClientRect();
+    let where = null;
+    if (needle) {
+        const walk = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+        for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+            const at = n.textContent.indexOf(needle);
+            if (at < 0) continue;
+            const range = document.createRange();
+            range.setStart(n, at);
+            range.setEnd(n, at + needle.length);
+            where = {rects: Array.from(range.getClientRects()).map(
+                r => ({left: r.left, right: r.right, top: r.top, bottom: r.bottom}))};
+            break;
+        }
+    }
+    return {cls: box.className, text: box.innerText.trim(), entries: entries, where: where,
+            shown: {left: shown.left, right: shown.right, top: shown.top, bottom: shown.bottom},
+            overflowX: body.scrollWidth - body.clientWidth,
             title: document.querySelector(".jp-Dialog .jp-Dialog-header").textContent};
 }"""
 
 VALIDATE_TIMEOUT = 300  # the server runs the whole notebook in a fresh kernel
 
 
-def _validate(page, screenshot):
-    """Press the nbgrader Validate toolbar button; return what the results dialog says, then close it."""
+def _validate(page, screenshot, needle=None):
+    """Press the nbgrader Validate toolbar button; return what the results dialog says (and where ``needle``
+    is drawn), then close it."""
     button = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar jp-button",
                           has_text="Validate")
     button.click()
     page.locator(".jp-Dialog #validation-message").wait_for(timeout=VALIDATE_TIMEOUT * 1000)
-    result = page.evaluate(READ_DIALOG)
+    result = page.evaluate(READ_DIALOG, needle)
     check_screenshot(page, screenshot)
     page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").click()
     page.locator(".jp-Dialog").wait_for(state="detached")
@@ -224,63 +231,81 @@ def _validate(page, screenshot):
     return result
 
 
-def _same_sources(got, want, what, dialog):
-    """Assert the dialog's failed cells are exactly ``want`` (test-cell sources), with a readable diff."""
-    if got == want:
-        return
-    lines = [f"{what}: the dialog lists {len(got)} failed cells, expected {len(want)}"]
-    for i in range(max(len(got), len(want))):
-        g = got[i] if i < len(got) else None
-        w = want[i] if i < len(want) else None
-        if g != w:
-            lines.append(f"first difference at #{i}:\n  dialog:   {g!r}\n  expected: {w!r}")
-            break
-    pytest.fail("\n".join(lines) + "\n--- dialog text\n" + dialog["text"][:3000])
+def _in_first_screen(dialog, needle):
+    """Assert ``needle`` is drawn inside the dialog's visible body: not below its first screen, not cut at its
+    right edge (a wrapped line may split it over two rectangles)."""
+    where, shown = dialog["where"], dialog["shown"]
+    assert where and where["rects"], f"{needle!r} is not in the dialog:\n{dialog['text'][:2000]}"
+    for r in where["rects"]:
+        assert shown["left"] - 1 <= r["left"] and r["right"] <= shown["right"] + 1, (
+            f"{needle!r} is cut at the dialog's edge: drawn at x {r['left']:.0f}-{r['right']:.0f}, "
+            f"the dialog shows x {shown['left']:.0f}-{shown['right']:.0f}")
+        assert shown["top"] - 1 <= r["top"] and r["bottom"] <= shown["bottom"] + 1, (
+            f"{needle!r} is not in the dialog's first screen: drawn at y {r['top']:.0f}-{r['bottom']:.0f}, "
+            f"the dialog shows y {shown['top']:.0f}-{shown['bottom']:.0f}")
+    assert dialog["overflowX"] <= 1, f"the dialog scrolls sideways by {dialog['overflowX']} px (a line not wrapped)"
+
+
+def _no_library_frames(dialog):
+    for word in ("nnlib/testing.py", "site-packages", "File /", "Traceback (most recent call last)",
+                 "NotImplementedError", "The following cell failed"):
+        assert word not in dialog["text"], f"{word!r} shown in the dialog:\n{dialog['text'][:3000]}"
+
+
+# The sign slip in Part 2 (x_{k+1} = x_k + lr f'(x_k)): on f(x) = x^2 from x_0 = 1 with lr = 0.25 the visible
+# test's first differing iterate is x_1 = 1 + 0.25 * 2 = 1.5 where 1 - 0.25 * 2 = 0.5 was expected.
+SIGN_SLIP_NUMBERS = f"at (1,): expected {1 - 0.25 * 2:g}, got {1 + 0.25 * 2:g}"
+# A failure whose message carries a second line, as the grader's diagnosis adds it ("Likely mistake: ...").
+LIKELY = ("Likely mistake: the update adds lr * grad(x) instead of subtracting it: gradient descent steps "
+          "against the gradient (lecture 01, section 2).")
+RAISES_TWO_LINES = ("def gradient_descent(grad, x0, lr, n_steps):\n"
+                    f"    raise AssertionError({f'iterates on f(x) = x^2 with lr = 0.25: {SIGN_SLIP_NUMBERS}'!r}"
+                    f" + '\\n' + {LIKELY!r})\n")
 
 
 def test_student_validates_assignment_01(page, lab):
-    graded = _release_graded_cells(lab.course / RELEASE)
     answers = _reference_answers(SOLUTION)
-    assert graded and answers, "no graded or answer cells found in the release/solution of topic 01"
+    assert {"f", "df", "gradient_descent"} <= set(answers), sorted(answers)
     open_notebook(page, lab, RELEASE)
 
-    # (1) the blank release: every graded cell is reported failing: each test cell on the missing code
-    #     (NotImplementedError), each written answer because it is still "YOUR ANSWER HERE"
+    # (1) the blank release: one line for every part, no traceback
     blank = _validate(page, "student_validate_blank")
     assert blank["title"] == "Validation Results" and "validation-failed" in blank["cls"], blank["text"][:2000]
-    _same_sources([f["source"] for f in blank["failed"]], [src for _, _, src in graded],
-                  "blank release: every graded cell should fail", blank)
-    for (_, kind, src), failure in zip(graded, blank["failed"]):
-        if kind == "code":  # the error's message comes first, above the traceback
-            assert failure["error"].lstrip().startswith("NotImplementedError"), \
-                f"{src[:80]!r} failed for another reason, or the message is not first:\n{failure['error'][:1500]}"
-        else:
-            assert src == "YOUR ANSWER HERE", src
+    assert blank["entries"] == [{"heading": "Parts 1-9 are not answered yet.", "error": ""}], blank["text"][:2000]
+    _no_library_frames(blank)
 
-    # (2) the first answer cell filled with the reference code: its test passes, the others still fail;
-    #     the second answer filled wrongly: its test fails with an AssertionError, whose message is the
-    #     first line of its error box (nnlib.testing puts it above the traceback)
-    first_answer, _, first_src = graded[0]
-    second_answer = graded[1][0]
-    assert {first_answer, second_answer} <= set(answers), f"{first_answer!r}, {second_answer!r} not in the solution"
-    wrong = answers[second_answer].replace("return ", "return 1.0 + ", 1)
-    assert wrong != answers[second_answer], answers[second_answer]
-    filled = run_js(page, FILL_ANSWERS, {first_answer: answers[first_answer], second_answer: wrong})
-    assert sorted(filled) == sorted([first_answer, second_answer])
-    editor = page.locator(".jp-Notebook .jp-Cell").nth(run_js(page, CELL_INDEX, first_answer)).locator(".cm-content")
+    # (2) Part 1 right, Part 2 with the sign slip, the rest untouched: Part 2's message first, whole and in the
+    #     first screen; then one line for Parts 3-9
+    wrong = answers["gradient_descent"].replace("path[k] - lr * grad", "path[k] + lr * grad")
+    assert wrong != answers["gradient_descent"], answers["gradient_descent"]
+    filled = run_js(page, FILL_ANSWERS, {"f": answers["f"], "df": answers["df"], "gradient_descent": wrong})
+    assert sorted(filled) == ["df", "f", "gradient_descent"]
+    editor = page.locator(".jp-Notebook .jp-Cell").nth(run_js(page, CELL_INDEX, "f")).locator(".cm-content")
     editor.scroll_into_view_if_needed()
-    assert editor.inner_text().strip() == answers[first_answer].strip(), "the editor does not show the typed answer"
-    one = _validate(page, "student_validate_one_answer")
+    assert editor.inner_text().strip() == answers["f"].strip(), "the editor does not show the typed answer"
+    one = _validate(page, "student_validate_part2_wrong", SIGN_SLIP_NUMBERS)
     assert "validation-failed" in one["cls"], one["text"][:2000]
-    _same_sources([f["source"] for f in one["failed"]], [src for _, _, src in graded[1:]],
-                  f"only {first_answer!r} answered: exactly the other test cells should fail", one)
-    assert first_src not in [f["source"] for f in one["failed"]]
-    first_line = one["failed"][0]["error"].lstrip().splitlines()[0]
-    assert re.match(r"AssertionError: .*expected .*, got ", first_line), one["failed"][0]["error"][:1500]
+    assert [e["heading"] for e in one["entries"]] == ["Part 2 · Gradient descent (2 points) failed:",
+                                                       "Parts 3-9 are not answered yet."], one["text"][:3000]
+    first_line = one["entries"][0]["error"].lstrip().splitlines()[0]
+    assert first_line.startswith("AssertionError: iterates on f(x) = x^2 with lr = 0.25: 4 of 5 values differ"), \
+        one["entries"][0]["error"][:1500]
+    assert SIGN_SLIP_NUMBERS in first_line and first_line.endswith("got 5.0625"), first_line   # whole
+    _in_first_screen(one, SIGN_SLIP_NUMBERS)
+    _no_library_frames(one)
 
-    # (3) every answer filled from the solution (code and written): the notebook passes all visible tests
+    # (3) a failure whose message has a "Likely mistake:" second line: shown right after the failure, whole
+    run_js(page, FILL_ANSWERS, {"gradient_descent": RAISES_TWO_LINES})
+    likely = _validate(page, "student_validate_likely_mistake", LIKELY[-60:])
+    lines = likely["entries"][0]["error"].lstrip().splitlines()
+    assert lines[:2] == [f"AssertionError: iterates on f(x) = x^2 with lr = 0.25: {SIGN_SLIP_NUMBERS}", LIKELY], \
+        likely["entries"][0]["error"][:1500]
+    _in_first_screen(likely, LIKELY[-60:])
+    _no_library_frames(likely)
+
+    # (4) every answer filled from the solution (code and written): the notebook passes all visible tests
     filled = run_js(page, FILL_ANSWERS, answers)
     assert sorted(filled) == sorted(answers), f"answer cells in the release: {filled}, in the solution: {list(answers)}"
     full = _validate(page, "student_validate_reference")
-    assert "validation-success" in full["cls"] and not full["failed"], full["text"][:3000]
+    assert "validation-success" in full["cls"] and not full["entries"], full["text"][:3000]
     assert full["text"] == "Success! Your notebook passes all the tests.", full["text"][:2000]
