@@ -1,7 +1,7 @@
 """Class-scale grading speed: serial `nbgrader autograde` vs `python -m coursetools grade` at 1 and 2 workers.
 
 For each topic, a synthetic class (default 60 students cycling through reference, mixed, half, wrong and blank
-submissions, see coursetools.grade_synthetic) is pre-flighted once; every run then grades a fresh copy of that
+submissions, see tests/grading_support.py) is pre-flighted once; every run then grades a fresh copy of that
 course, so each run does the same work from the same state. The configurations run in rounds (the order turns
 each round, so a slow spell of the machine does not always hit the same one), quiet and then under a competing
 CPU load (one busy-looping process). Serial nbgrader also gets OPENBLAS_NUM_THREADS=1 (otherwise it thrashes
@@ -33,7 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from coursetools.grade_synthetic import add_submissions, make_course  # noqa: E402
+sys.path.insert(0, str(ROOT / "tests"))
+from grading_support import add_submissions, make_course  # noqa: E402
+from coursetools.course import blas_env  # noqa: E402
 from coursetools.preflight import preflight_assignment  # noqa: E402
 
 MIX = ("reference", "mixed", "half", "wrong", "reference", "blank")
@@ -70,7 +72,7 @@ def template(topic, students, workdir):
 
 
 def _env():
-    return dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+    return dict(os.environ, **blas_env(1),
                 PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
 
 

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "hub"))
+sys.path.insert(0, str(ROOT / "tests" / "hub"))  # hubclient: test support, shared with tests/hub
 from hubclient import HubSession  # noqa: E402
 
 sys.path.insert(0, str(ROOT))

@@ -1,6 +1,6 @@
 """How long a student waits for Validate: every assignment with the reference answers, against the 20 s target.
 
-For each topic the release is filled in with the reference answers (coursetools.grade_synthetic.make_submission)
+For each topic the release is filled in with the reference answers (coursetools.canary.reference_submission)
 in a temporary copy of its folder, and validated as the Validate button does it in the Jupyter server:
 `coursetools.validate.CourseValidator` with the course's nbgrader_config.py, a fresh kernel each time. The server
 is already running when a student presses the button, so Python's and nbgrader's own start-up are not counted
@@ -28,7 +28,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from coursetools.grade_synthetic import make_submission  # noqa: E402
+from coursetools.canary import reference_submission  # noqa: E402
 from coursetools.validate import CourseValidator, course_config  # noqa: E402
 
 TOPICS = ("01_gradient_descent", "02_backprop", "03_activations", "04_mlp_mnist", "05_normalization")
@@ -42,7 +42,7 @@ def reference_copy(topic, dest):
     solution = nbformat.read(ROOT / "solutions" / topic / f"{topic}.ipynb", as_version=4)
     release = nbformat.read(folder / f"{topic}.ipynb", as_version=4)
     path = folder / f"{topic}.ipynb"
-    nbformat.write(make_submission(solution, release, "reference"), path)
+    nbformat.write(reference_submission(solution, release), path)
     return path
 
 

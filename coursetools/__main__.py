@@ -6,13 +6,15 @@
   python -m coursetools mistakes <assignment>...   the catalogue of mistakes: scores, named or not; exit 1 on a gap
   python -m coursetools report <assignment>        after grading: the class report (HTML page and CSVs)
   python -m coursetools grade <assignment>         grade the class: parallel, sandboxed (see grade --help)
+  python -m coursetools export [--to grades.csv]   grades of every student, "not submitted" apart from 0
 """
 
 import argparse
 import sys
 
 from . import gradebook, validate
-from .grade import add_grade_command
+from .cli import add_grade_command
+from .export import add_export_command
 from .preflight import format_reports, preflight_assignment
 
 
@@ -56,6 +58,7 @@ def main(argv=None):
     book.set_defaults(run=lambda a: gradebook.run(a.course_dir))
     _add_issue23_commands(sub)
     add_grade_command(sub)
+    add_export_command(sub)
     args = parser.parse_args(argv)
     return args.run(args)
 

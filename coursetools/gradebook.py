@@ -16,11 +16,11 @@ from pathlib import Path
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
-from .validate import course_config
+from .course import Course
 
 
 def topics(course):
-    return sorted(p.name for p in (course / "solutions").glob("*") if (p / f"{p.name}.ipynb").is_file())
+    return Course(course).assignments()
 
 
 def _same_release(generated, committed):
@@ -34,7 +34,7 @@ def record_assignments(course_dir="."):
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        config = course_config(course)
+        config = Course(course).config()
         config.CourseDirectory.root = str(course)
         config.CourseDirectory.release_directory = tmp
         api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)

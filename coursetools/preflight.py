@@ -9,7 +9,8 @@ For every `submitted/<student>/<assignment>/` the folder is copied to `preflight
 - graded cells that were moved are put back in the release's order (added cells travel with the cell above);
 - duplicate grade ids are reported, and only the first cell keeps the id;
 - a locked cell the student left as released gets the source's version back (with its hidden tests), so
-  autograde's checksum comparison is quiet for honest students; an edited locked cell is flagged;
+  autograde's checksum comparison is quiet for honest students; an edited locked cell is flagged, and a
+  submission made from the source notebook (its locked cells hold the hidden tests) is flagged once;
 - a submission placed by hand (no `timestamp.txt` / `submission_secret.txt`, which nbgrader's exchange
   writes) gets both, so `nbgrader release_feedback` runs to the end.
 Anything that cannot be repaired with confidence is flagged for the instructor with the reason. Then
@@ -181,14 +182,22 @@ def restore_locked_sources(nb, release, source, report):
     """
     released = {_grade_id(c): c.source for c in release.cells if nbgrader_meta(c).get("locked")}
     original = {_grade_id(c): c.source for c in source.cells if _grade_id(c)} if source else {}
+    as_source = []  # locked cells holding the source's version (hidden tests): made from solutions/, not edited
     for cell in nb.cells:
         gid = _grade_id(cell)
         if gid not in released:
             continue
-        if _norm(cell.source) != _norm(released[gid]):
+        if _norm(cell.source) == _norm(released[gid]):
+            if gid in original:
+                cell.source = original[gid]
+        elif gid in original and _norm(cell.source) == _norm(original[gid]):
+            as_source.append(gid)
+        else:
             report.flags.append(f"locked cell {gid!r} was edited; autograde grades the instructor's version")
-        elif gid in original:
-            cell.source = original[gid]
+    if as_source:
+        report.flags.append(f"this is the source notebook (solutions/, with its hidden tests and answers), not the "
+                            f"release: {len(as_source)} locked cells hold the source's version (autograde grades the "
+                            "instructor's version, as for everyone)")
 
 
 def _write_exchange_files(src, dst, notebook, report):

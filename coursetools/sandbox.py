@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Int, Unicode
+from traitlets import Int, List, Unicode
+
+from .course import BLAS_VARS
 
 SYSTEM_DIRS = ("/usr", "/etc", "/opt")
 MPL_DIR = "/tmp/.matplotlib"  # inside the sandbox's private /tmp
 _socket_dirs = []  # made by this process's kernel managers; remove_socket_dirs() clears them
-BLAS_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,14 @@ def bwrap_problem():
     return None
 
 
-def _visible_paths():
-    """Read-only paths a kernel needs: system dirs, the interpreter, nnlib and the course data."""
-    import nnlib
+def _visible_paths(code):
+    """Read-only paths a kernel needs: system dirs, the interpreter, the code packages and the course data."""
+    from .course import code_packages
 
-    package = Path(nnlib.__file__).resolve().parent
+    code = list(code or code_packages())
+    package = Path(code[0])  # nnlib
     paths = [p for p in SYSTEM_DIRS if os.path.isdir(p)]
-    paths += [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)), str(package)]
+    paths += [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)), *code]
     data = package.parent / "data"
     if data.is_dir():
         paths.append(str(data))
@@ -80,11 +82,17 @@ def _mkdirs(path, made):
     return args
 
 
-def sandbox_argv(scratch, sockets, uid, limits, fonts=None):
+def sandbox_argv(scratch, sockets, uid, limits, fonts=None, code=()):
     """The command prefix that runs a program in the sandbox (append the program's argv).
 
-    `fonts`: a matplotlib font list (see font_list) shown read-only in the kernel's matplotlib folder."""
+    `fonts`: a matplotlib font list (see font_list) shown read-only in the kernel's matplotlib folder.
+    `code`: the nnlib and coursetools package folders the kernel must import (default: this process's,
+    coursetools.course.code_packages); shown read-only and first on the kernel's PYTHONPATH, so an editable
+    install of another course folder (which the sandbox does not show) never decides what the kernel imports."""
+    from .course import code_packages
+
     scratch, sockets = os.path.realpath(scratch), os.path.realpath(sockets)
+    code = [os.path.realpath(p) for p in (code or code_packages())]
     # RLIMIT_NPROC counts every process and thread of the kernel's real user: as root that is an unused uid; as
     # an ordinary user it is the whole account (its Jupyter server, the grading workers...), so the kernel may
     # start `limits.nproc` more than the account runs now
@@ -98,7 +106,8 @@ def sandbox_argv(scratch, sockets, uid, limits, fonts=None):
     env = {"PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin", "HOME": scratch,
            "LANG": "C.UTF-8", "MPLCONFIGDIR": MPL_DIR, "IPYTHONDIR": "/tmp/.ipython",
            "XDG_CACHE_HOME": "/tmp/.cache",
-           "PYTHONDONTWRITEBYTECODE": "1", **{v: str(limits.blas_threads) for v in BLAS_VARS}}
+           "PYTHONDONTWRITEBYTECODE": "1", **{v: str(limits.blas_threads) for v in BLAS_VARS},
+           "PYTHONPATH": os.pathsep.join(dict.fromkeys(os.path.dirname(p) for p in code))}
     if os.path.isdir(os.environ.get("NNLIB_DATA", "")):
         env["NNLIB_DATA"] = os.environ["NNLIB_DATA"]
     for name, value in env.items():
@@ -112,7 +121,7 @@ def sandbox_argv(scratch, sockets, uid, limits, fonts=None):
     if fonts:
         argv += ["--ro-bind", fonts, f"{MPL_DIR}/{os.path.basename(fonts)}"]
     made = {"/tmp", MPL_DIR}
-    for path in _visible_paths():
+    for path in _visible_paths(code):
         argv += _mkdirs(path, made) + ["--ro-bind", path, path]
     for path in (scratch, sockets):
         argv += _mkdirs(path, made) + ["--bind", path, path]
@@ -190,6 +199,8 @@ class SandboxKernelManager(AsyncKernelManager):
     wall = Int(Limits.wall, config=True, help="wall-clock limit in seconds for the kernel's whole life")
     blas_threads = Int(1, config=True, help="OPENBLAS/OMP/MKL threads in the kernel")
     socket_root = Unicode("/tmp", config=True, help="where the short-lived socket (and font list) folders go")
+    code_paths = List(Unicode(), config=True, help="nnlib and coursetools package folders the kernel imports "
+                      "(default: the grading process's)")
 
     async def _async_pre_start_kernel(self, **kw):
         self._scratch = os.path.realpath(kw.get("cwd") or os.getcwd())
@@ -213,7 +224,7 @@ class SandboxKernelManager(AsyncKernelManager):
     def format_kernel_cmd(self, extra_arguments=None):
         limits = Limits(self.memory, self.nproc, self.wall, self.blas_threads)
         fonts = font_list(self.socket_root, self._uid, limits)
-        return (sandbox_argv(self._scratch, self._sockets, self._uid, limits, fonts)
+        return (sandbox_argv(self._scratch, self._sockets, self._uid, limits, fonts, tuple(self.code_paths))
                 + [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file])
 
     async def _async_cleanup_resources(self, restart=False):

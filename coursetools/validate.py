@@ -20,7 +20,8 @@ from pathlib import Path
 
 from nbconvert.filters import ansi2html, strip_ansi
 from nbgrader.validator import Validator
-from traitlets.config import Config, PyFileConfigLoader
+
+from .course import Course
 
 from .parts import graded_parts, is_unanswered, unanswered_summary
 
@@ -185,9 +186,7 @@ FullValidator = CourseValidator  # the name this module's validator had before (
 
 def course_config(course_dir="."):
     """The course's nbgrader_config.py as nbgrader loads it (an empty Config when there is none)."""
-    if not (Path(course_dir) / "nbgrader_config.py").is_file():
-        return Config()
-    return PyFileConfigLoader("nbgrader_config.py", path=str(course_dir)).load_config()
+    return Course(course_dir).config()  # the one loader (coursetools.course)
 
 
 def validate(notebook, course_dir=".", stream=None):

@@ -8,6 +8,8 @@ the Assignment List and Validate only (their role's Jupyter config turns the ins
 """
 import json
 import os
+
+from coursetools.course import blas_env  # the course venv the hub runs in holds coursetools
 import shutil
 import socket
 
@@ -66,8 +68,7 @@ _common = os.path.join(ETC, "jupyter-common")
 c.Spawner.environment = {
     "PATH": os.pathsep.join([VENV_BIN, "/usr/local/bin", "/usr/bin", "/bin"]),  # the formgrader runs `alembic`
     "VIRTUAL_ENV": CLASS["venv"],
-    "OPENBLAS_NUM_THREADS": _threads, "OMP_NUM_THREADS": _threads, "MKL_NUM_THREADS": _threads,
-    "NUMEXPR_NUM_THREADS": _threads, "VECLIB_MAXIMUM_THREADS": _threads,
+    **blas_env(_threads),  # every BLAS thread variable (their one list: coursetools.course.BLAS_VARS)
     "NBGRADER_EXCHANGE_ROOT": CLASS["exchange"],
     "NNLIB_DATA": os.path.join(CLASS["venv"], "share", "nnlib-data"),  # MNIST, copied there by classhub.py
     "JUPYTER_CONFIG_PATH": os.pathsep.join([os.path.join(ETC, "jupyter-student"), _common]),

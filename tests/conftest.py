@@ -69,7 +69,9 @@ def pytest_configure(config):
     # One BLAS thread for the notebook and grading kernels (they inherit this environment). On two
     # cores, a two-thread OpenBLAS run slows 5-40x whenever another process takes a core (measured
     # here); one thread keeps the suite's time predictable. Set the variable yourself to override.
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    from coursetools.course import BLAS_VARS
+
+    for var in BLAS_VARS:
         os.environ.setdefault(var, "1")
 
 
@@ -84,6 +86,19 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(f"{step:<50} {seconds:6.1f} s")
         for line in _notes:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    """Tests that grade in the bubblewrap sandbox use this: they skip with SANDBOX_MISSING when it cannot be
+    built here (a fresh machine), unless ``NNLIB_SANDBOX_REQUIRED=1`` (set by ``.ci/run``): then they fail."""
+    from coursetools.sandbox import bwrap_problem
+    from grading_support import SANDBOX_MISSING
+
+    problem = bwrap_problem()
+    if problem:
+        unavailable = pytest.fail if os.environ.get("NNLIB_SANDBOX_REQUIRED") == "1" else pytest.skip
+        unavailable(f"{SANDBOX_MISSING} ({problem})")
 
 
 @pytest.fixture(scope="session")

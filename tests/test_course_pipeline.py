@@ -26,7 +26,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbval.plugin import comment_markers, get_sanitize_patterns
 from traitlets.config import PyFileConfigLoader
 
-from coursetools.grade_synthetic import make_submission
+from grading_support import make_submission
 
 STUDENTS = ("reference", "blank")
 

@@ -1,7 +1,7 @@
 """`python -m coursetools grade <id> --workers 2` gives exactly the scores of plain serial `nbgrader autograde`.
 
 One synthetic class per topic (reference, blank and a typical-mistake submission, see
-coursetools.grade_synthetic) is graded twice from the same pre-flight copies: serially by nbgrader in one copy
+tests/grading_support.py) is graded twice from the same pre-flight copies: serially by nbgrader (its own API, in the test process) in one copy
 of the course, by the tool (Dask, two workers, sandbox) in another. Every auto-graded cell must agree; then
 `nbgrader generate_feedback` and `nbgrader export` must work on the tool's result.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from coursetools.grade import read_scores
-from coursetools.grade_synthetic import add_submissions, make_course
+from grading_support import add_submissions, make_course, serial_autograde
 from coursetools.preflight import preflight_assignment
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
@@ -35,7 +35,7 @@ def _files(folder):
 
 
 @pytest.fixture(scope="module")
-def two_courses(tmp_path_factory, course_root, topics, timed):
+def two_courses(sandbox, tmp_path_factory, course_root, topics, timed):
     serial = make_course(course_root, tmp_path_factory.mktemp("serial") / "course", topics)
     for topic in topics:
         add_submissions(serial, topic, STUDENTS)
@@ -44,8 +44,7 @@ def two_courses(tmp_path_factory, course_root, topics, timed):
     shutil.copytree(serial, parallel)
     serial_runs, start = {}, time.perf_counter()
     for topic in topics:
-        serial_runs[topic] = _run(["nbgrader", "autograde", topic, "--CourseDirectory.submitted_directory=preflight"],
-                                  serial)
+        serial_runs[topic] = serial_autograde(serial, topic, STUDENTS)  # nbgrader's API: no start-up per topic
     middle = time.perf_counter()
     tool_run = _run(["coursetools", "grade", *topics, "--workers", "2"], parallel)  # one cluster for all topics
     times = (middle - start, time.perf_counter() - middle)
@@ -54,7 +53,8 @@ def two_courses(tmp_path_factory, course_root, topics, timed):
 
 def test_grade_matches_serial_nbgrader(two_courses, topic, topics, report_note):
     serial, parallel, serial_runs, tool_run, (t_serial, t_tool) = two_courses
-    assert serial_runs[topic].returncode == 0, serial_runs[topic].stderr[-3000:]
+    for student, result in serial_runs[topic].items():
+        assert result["success"], (topic, student, result.get("error"), result.get("log", "")[-3000:])
     assert tool_run.returncode == 0, tool_run.stdout[-3000:] + tool_run.stderr[-3000:]
     assert f"{topic}: {len(STUDENTS)} graded now" in tool_run.stdout, tool_run.stdout
     if topic == topics[0]:

@@ -21,7 +21,7 @@ import nbformat
 import pytest
 
 from coursetools.grade import read_scores
-from coursetools.grade_synthetic import add_submissions, make_course, make_submission
+from grading_support import add_submissions, make_course, make_submission
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
 TOPIC = "01_gradient_descent"
@@ -79,7 +79,7 @@ def _hold_gradebook_lock(db, seconds, started):
 
 
 @pytest.fixture(scope="module")
-def faulty_class(tmp_path_factory, course_root):
+def faulty_class(sandbox, tmp_path_factory, course_root):
     course = make_course(course_root, tmp_path_factory.mktemp("faults") / "course", [TOPIC])
     solution = nbformat.read(course / "solutions" / TOPIC / f"{TOPIC}.ipynb", as_version=4)
     release = nbformat.read(course / "assignments" / TOPIC / f"{TOPIC}.ipynb", as_version=4)
@@ -170,14 +170,15 @@ def test_refuses_without_sandbox_tool(tmp_path):
     assert "--no-sandbox" in run.stderr
 
 
-def test_the_sandbox_works_here():
-    """CI installs bubblewrap (.ci/install-sandbox): a missing or broken sandbox fails loudly, never skips."""
+def test_the_sandbox_works_here(sandbox):
+    """CI installs bubblewrap (.ci/install-sandbox) and sets NNLIB_SANDBOX_REQUIRED=1: a missing or broken sandbox
+    then fails loudly; elsewhere (a fresh machine) this and every sandboxed test skip, saying what is missing."""
     from coursetools.sandbox import bwrap_problem
 
     assert bwrap_problem() is None, bwrap_problem()
 
 
-def test_kernels_reuse_one_font_list_built_in_the_sandbox(tmp_path):
+def test_kernels_reuse_one_font_list_built_in_the_sandbox(sandbox, tmp_path):
     """matplotlib in a sandboxed kernel reads the font list built once per worker instead of scanning the fonts
     again (~0.3 s per student); without that list it would build its own (so this test can fail)."""
     from coursetools.sandbox import Limits, font_list, sandbox_argv

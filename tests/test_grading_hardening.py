@@ -26,7 +26,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from coursetools.feedback import hidden_lines
-from coursetools.grade_synthetic import make_submission
+from grading_support import make_submission
 from coursetools.preflight import format_reports, preflight_assignment
 from coursetools.scan import scan_notebook, scan_source
 from nnlib.testing import check_close, check_uses
@@ -469,12 +469,12 @@ VICTIM_SECRET = "victim-secret-7d41"
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory, course_root):
+def hostile(sandbox, tmp_path_factory, course_root):
     import socket
     import threading
 
     from coursetools.grade import read_scores
-    from coursetools.grade_synthetic import add_submissions, make_course
+    from grading_support import add_submissions, make_course
 
     course = make_course(course_root, tmp_path_factory.mktemp("hostile") / "course", [TOPIC])
     solution = nbformat.read(course / "solutions" / TOPIC / f"{TOPIC}.ipynb", as_version=4)

@@ -46,7 +46,7 @@ def _answers():
 @pytest.fixture(scope="module")
 def feedback_page(tmp_path_factory):
     """The feedback HTML of one graded submission (see the module docstring) in a temporary course copy."""
-    from coursetools.grade_synthetic import filled_in
+    from coursetools.canary import filled_in
     from coursetools.validate import course_config
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory

@@ -16,7 +16,7 @@ from coursetools.sandbox import pids_of
 
 HUB_TESTS = Path(__file__).resolve().parent
 COURSE_ROOT = HUB_TESTS.parent.parent
-sys.path.insert(0, str(COURSE_ROOT / "hub"))            # hubclient
+sys.path.insert(0, str(HUB_TESTS))                       # hubclient (test support, beside this file)
 sys.path.insert(0, str(COURSE_ROOT / "tests" / "e2e"))  # lab_helpers: browser flags, screenshots
 
 from lab_helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, UI_TIMEOUT, VIEWPORT  # noqa: E402,F401 (re-exported)

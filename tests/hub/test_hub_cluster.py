@@ -44,8 +44,9 @@ def test_values_yaml_parses_and_matches_the_tested_hub():
     single = values["singleuser"]
     env, hub_cfg = _hub_environment()
     classhub = _classhub()
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-                "VECLIB_MAXIMUM_THREADS"):
+    from coursetools.course import BLAS_VARS
+
+    for var in BLAS_VARS:
         assert single["extraEnv"][var] == env[var] == "1", var
     mount = single["storage"]["extraVolumeMounts"][0]
     assert mount["name"] == single["storage"]["extraVolumes"][0]["name"]

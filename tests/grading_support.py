@@ -1,5 +1,8 @@
 """Synthetic classes for the grading tests and benchmarks: a copy of the course with made-up submissions.
 
+Test support, not shipped in the package (the canary's "fill the release with the answers" is, in
+coursetools.canary, because every grading run needs it).
+
 Kinds of submission (all built from the committed solution and release of a topic):
 - `reference`: every answer cell filled in from the solution (full marks);
 - `blank`: the release as handed out (every test fails);
@@ -8,21 +11,26 @@ Kinds of submission (all built from the committed solution and release of a topi
 - `mixed`: every other code answer wrong, the others right.
 """
 
-import copy
+import atexit
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
 
+from coursetools.canary import filled_in
+from coursetools.nbmeta import grade_id, nbgrader_meta
+
+SANDBOX_MISSING = "bubblewrap is missing: run .ci/install-sandbox"  # why a sandboxed test skips (conftest.sandbox)
 KINDS = ("reference", "blank", "half", "wrong", "mixed")
 WRONG_BODY = "    return 0  # placeholder\n"
 
 
 def _answers(solution):
-    return [c for c in solution.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    return [c for c in solution.cells if nbgrader_meta(c).get("solution")]
 
 
 def _wrong(cell):
@@ -37,13 +45,13 @@ def make_submission(solution, release, kind):
     answers = _answers(solution)
     code = [c for c in answers if c.cell_type == "code"]
     if kind == "reference":
-        chosen = {c.metadata.nbgrader["grade_id"]: c.source for c in answers}
+        chosen = {grade_id(c): c.source for c in answers}
     elif kind == "half":
-        chosen = {c.metadata.nbgrader["grade_id"]: c.source for c in answers[: len(answers) // 2]}
+        chosen = {grade_id(c): c.source for c in answers[: len(answers) // 2]}
     elif kind == "wrong":
-        chosen = {c.metadata.nbgrader["grade_id"]: _wrong(c) for c in code}
+        chosen = {grade_id(c): _wrong(c) for c in code}
     elif kind == "mixed":
-        chosen = {c.metadata.nbgrader["grade_id"]: (_wrong(c) if i % 2 else c.source) for i, c in enumerate(code)}
+        chosen = {grade_id(c): (_wrong(c) if i % 2 else c.source) for i, c in enumerate(code)}
     elif kind == "blank":
         chosen = {}
     else:
@@ -51,19 +59,25 @@ def make_submission(solution, release, kind):
     return filled_in(release, chosen)
 
 
-def filled_in(release, sources):
-    """A copy of `release` whose cells with a grade id in `sources` ({grade_id: source}) hold that source."""
-    nb = copy.deepcopy(release)
-    for cell in nb.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if gid in sources:
-            cell.source = sources[gid]
-    return nb
+_templates = {}  # (course root, topics, extra config) -> a course made once per test session, copied after
 
 
 def make_course(course_root, dest, topics, extra_config=""):
-    """Copy what grading needs of the course into `dest` and generate each topic's gradebook entry."""
-    course_root, dest = Path(course_root), Path(dest)
+    """Copy what grading needs of the course into `dest` and generate each topic's gradebook entry.
+
+    The first call for a set of topics builds it (one `nbgrader generate_assignment` per topic, ~4-8 s each);
+    later calls in the same process copy that build (a fraction of a second)."""
+    key = (str(course_root), tuple(topics), extra_config)
+    if key not in _templates:
+        template = Path(tempfile.mkdtemp(prefix="nnlib-course-template-")) / "course"
+        atexit.register(shutil.rmtree, template.parent, True)
+        _build_course(Path(course_root), template, topics, extra_config)
+        _templates[key] = template
+    shutil.copytree(_templates[key], dest, symlinks=True)
+    return Path(dest)
+
+
+def _build_course(course_root, dest, topics, extra_config):
     dest.mkdir(parents=True, exist_ok=True)
     for topic in topics:
         for folder in ("solutions", "assignments"):
@@ -77,7 +91,6 @@ def make_course(course_root, dest, topics, extra_config=""):
                               cwd=dest, env=env, capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"generate_assignment {topic} failed:\n{done.stderr[-3000:]}")
-    return dest
 
 
 def add_submissions(dest, topic, students):
@@ -94,3 +107,17 @@ def add_submissions(dest, topic, students):
         (path.parent / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")
         paths[student] = path
     return paths
+
+
+def serial_autograde(course, topic, students, submitted="preflight"):
+    """Plain nbgrader autograde, one student after another, through nbgrader's own API in this process (what
+    `nbgrader autograde <topic> --CourseDirectory.submitted_directory=preflight` does, without its ~3-5 s of
+    start-up per command). Returns {student: nbgrader's result dict}."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    from coursetools.course import Course
+
+    config = Course(course).config({"CourseDirectory": {"root": str(course), "submitted_directory": submitted}})
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    return {student: api.autograde(topic, student) for student in students}
