@@ -151,6 +151,7 @@ def venv_steps(cfg, python):
     stamp = venv / "nnlib-hub-installed.json"
     want = {"digest": source_digest([COURSE_ROOT / "requirements.txt", HUB_DIR / "requirements.txt",
                                      COURSE_ROOT / "pyproject.toml", COURSE_ROOT / "nnlib", COURSE_ROOT / "coursetools",
+                                     COURSE_ROOT / "jupyter-config",
                                      COURSE_ROOT / "data/mnist"])}
 
     def install():
@@ -166,7 +167,9 @@ def venv_steps(cfg, python):
             reqs.write_text("".join(line for line in (COURSE_ROOT / "requirements.txt").open()
                                     if line.strip() != "-e ."))
             pip = [str(venv / "bin/python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-            subprocess.run(pip + ["-r", str(reqs), "-r", str(HUB_DIR / "requirements.txt")], check=True)
+            # from the course root: requirements.txt names local folders (./jupyter-config) relative to it
+            subprocess.run(pip + ["-r", str(reqs), "-r", str(HUB_DIR / "requirements.txt")], check=True,
+                           cwd=COURSE_ROOT)
             subprocess.run(pip + ["--no-deps", "--force-reinstall", str(pkg)], check=True)
         # MNIST for every user (lecture and assignment 04): NNLIB_DATA points here (jupyterhub_config.py)
         data = venv / "share/nnlib-data/mnist"
