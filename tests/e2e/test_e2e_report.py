@@ -4,9 +4,7 @@ tests/fixtures/synthetic_class.py, the report, one page load and two screenshots
 
 Screenshots: artifacts/class_report.png (the first screen) and artifacts/class_report_full.png (the page).
 """
-import os
 import sys
-from pathlib import Path
 
 import pytest
 
