@@ -413,6 +413,7 @@ def instructor_run(tmp_path_factory, course_root, timed):
         run("nbgrader", "generate_feedback", CLI_TOPIC)
         run("nbgrader", "release_feedback", CLI_TOPIC)
         run("nbgrader", "export", "--to", "grades.csv")
+        run("coursetools", "report", CLI_TOPIC)
     students = (get_username(), "blank", "wrong")
     grades = {}
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
