@@ -360,7 +360,8 @@ def batchnorm_backward(dout, cache):
         dx = (1/N) / sqrt(var + epsilon) * (N dxhat - sum_n dxhat_n - x_hat sum_n (dxhat_n x_hat_n))
 
     (mu and var depend on every x_n, hence the two sums.) Returns (dx (N, D), dgamma, dbeta), each (D,)
-    (dgamma is None without gamma, dbeta None is never needed by the caller but is returned as computed).
+    (dgamma is None when the layer has no gamma, scale=False; dbeta is always returned, the caller ignores it
+    when center=False).
     """
     x_hat, gamma, mu, var, epsilon = cache
     n = dout.shape[0]
