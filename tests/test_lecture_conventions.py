@@ -8,6 +8,7 @@
 - at most 4,500 markdown words per lecture;
 - the FLOP count of one MNIST epoch is the one of the five products the code computes.
 """
+import ast
 import re
 from pathlib import Path
 
@@ -123,3 +124,25 @@ def test_epoch_flop_count_is_the_five_products():
     assert stated, "no lecture states the GFLOP count of one MNIST epoch"
     assert any(abs(v - right) / right < 0.01 for v in stated), f"want ~{right:.1f} GFLOP, lectures state {stated}"
     assert not any(abs(v - wrong) / wrong < 0.01 for v in stated), f"{wrong:.1f} GFLOP counts dX of layer 1: {stated}"
+
+
+def _top_level_prints(source):
+    tree = ast.parse(source)
+    return tree.body, [s for s in tree.body if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call)
+                       and getattr(s.value.func, "id", None) == "print"]
+
+
+@pytest.mark.parametrize("lecture_id", TOPIC_IDS)
+def test_every_test_cell_ends_by_printing_one_line(lecture_id):
+    """A passing test cell says so in one line: its last statement is its only top-level print."""
+    nb = nbformat.read(COURSE_ROOT / "solutions" / lecture_id / f"{lecture_id}.ipynb", as_version=4)
+    problems = []
+    for i, c in enumerate(nb.cells):
+        meta = c.metadata.get("nbgrader", {})
+        if c.cell_type != "code" or not meta.get("grade"):
+            continue
+        body, prints = _top_level_prints(c.source)
+        if len(prints) != 1 or body[-1] is not prints[0]:
+            problems.append(f"{meta.get('grade_id')} (cell {i}): {len(prints)} top-level print(s), last statement "
+                            f"{'a print' if prints and body[-1] is prints[-1] else 'not a print'}")
+    assert not problems, f"{lecture_id}: test cells that do not end with one print: {problems}"
