@@ -79,6 +79,21 @@ def pytest_report_header(config):
     return f"course topics with a solution notebook: {', '.join(present_topics()) or 'none yet'}"
 
 
+def pytest_sessionfinish(session):
+    """Under pytest-xdist each worker hands its step times and notes to the controller, which prints them."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["course_timings"] = dict(_timings)
+        workeroutput["course_notes"] = list(_notes)
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: harmless without xdist
+def pytest_testnodedown(node, error):
+    output = getattr(node, "workeroutput", {})
+    _timings.update(output.get("course_timings", {}))
+    _notes.extend(output.get("course_notes", []))
+
+
 def pytest_terminal_summary(terminalreporter):
     if _timings or _notes:
         terminalreporter.section("course pipeline")
