@@ -82,8 +82,8 @@ def test_the_course_catalogue(assignment, monkeypatch, report_note):
     """CI: every catalogued mistake loses points and is named; the reference, the blank release and the
     alternatives get no `Likely mistake:` line. One in-process run of the solution per assignment."""
     monkeypatch.delenv(cm.ENV_VAR, raising=False)
-    if not (ROOT / "coursetools" / "mistakes" / f"{cm.module_name(assignment).rsplit('.', 1)[1]}.py").is_file():
-        pytest.skip(f"no catalogue yet for {assignment} (coursetools/mistakes/<name>.py)")
+    module = ROOT / "coursetools" / "mistakes" / f"{cm.module_name(assignment).rsplit('.', 1)[1]}.py"
+    assert module.is_file(), f"{assignment} has no catalogue of typical mistakes: {module} (docs/authoring.md)"
     out = io.StringIO()
     problems, rows, seconds = mr.check_assignment(assignment, ROOT, stream=out)
     report_note(f"coursetools mistakes {assignment}: {len(rows)} mistakes, {seconds:.1f} s")
